@@ -1,0 +1,69 @@
+/** One record to write. `key` picks the partition: records with one key keep their order. */
+export interface OutgoingMessage {
+  key: string;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  /** Decimal string, as Kafka gives it (offsets can pass 2^53). */
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  /** Milliseconds since the epoch when the record was appended. */
+  timestamp: number;
+}
+
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  /** Long handlers call this so the group does not think the member died. */
+  heartbeat(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** A new group starts at the earliest retained record (default) rather than the latest. */
+  fromBeginning?: boolean;
+  /**
+   * Called once per batch, one partition at a time. Resolving commits every offset of the batch;
+   * throwing commits nothing, and the same batch comes again after a back-off (at-least-once).
+   */
+  eachBatch(batch: IncomingBatch): Promise<void>;
+}
+
+export interface Subscription {
+  /** Stops fetching, lets the batch in flight finish and commit, then leaves the group. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The stream Vigil runs on: Kafka when `KAFKA_BROKERS` is set, otherwise the embedded in-process bus.
+ * Both keep the same contract (see `bus-contract.ts`).
+ */
+export interface Bus {
+  readonly kind: 'kafka' | 'embedded';
+  /** Connects the producer. Must be called before `publish`. */
+  start(): Promise<void>;
+  /**
+   * Resolves only once every message is durable (Kafka: acknowledged by all in-sync replicas).
+   * Rejects with `BusUnavailableError` when the bus cannot take writes.
+   */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Stops every subscription, then disconnects. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The bus cannot take or give records right now; the caller should answer 503 / retry later. */
+export class BusUnavailableError extends Error {
+  override readonly name = 'BusUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

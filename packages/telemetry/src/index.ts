@@ -1,0 +1,3 @@
+export { createLogger, silentLogger, REDACT_PATHS } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { tracer, injectTrace, extractTrace, withSpan } from './tracing';
