@@ -1,0 +1,67 @@
+import type { Category, Entity, NotificationKind, Severity } from '@vigil/schema';
+
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'contained', 'resolved', 'closed', 'dismissed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** What a notifier needs to know about an incident to write its Slack message. */
+export interface IncidentView {
+  id: string;
+  /** Gap-free register number, shown to people as `INC-<seq>`. */
+  seq: number;
+  ruleId: string;
+  ruleVersion: number;
+  title: string;
+  summary: string;
+  criteria: string[];
+  category: Category;
+  severity: Severity;
+  status: IncidentStatus;
+  dedupKey: string;
+  entity: Entity;
+  ownerKey: string;
+  detectionCount: number;
+  firstEventAt: string;
+  detectedAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  /** Measured downtime for availability incidents, once resolved. */
+  downtimeSeconds: number | null;
+  /** The incident's Slack message, once the first post has been made. */
+  slack: { channel: string; ts: string } | null;
+}
+
+export interface NotificationRecord {
+  id: string;
+  incidentId: string;
+  kind: NotificationKind;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  createdAt: string;
+}
+
+export interface DeliveredMessage {
+  /** `chat.postMessage`, `chat.update`, or `log` when Slack is not configured. */
+  method: 'chat.postMessage' | 'chat.update' | 'log';
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  text: string;
+}
+
+/**
+ * The notification outbox as the notifier sees it. Notifications are written in the same
+ * transaction as the incident change that caused them, so none is lost if the process dies
+ * before the BullMQ job exists; the sweeper re-enqueues what is still pending.
+ */
+export interface NotificationStore {
+  loadForDelivery(notificationId: string): Promise<{ notification: NotificationRecord; incident: IncidentView } | null>;
+  /**
+   * Marks the notification sent and records every Slack message in the incident's communications and
+   * timeline. The first `chat.postMessage` of an incident becomes `incident.slack`. Idempotent.
+   */
+  recordDelivery(notificationId: string, messages: DeliveredMessage[]): Promise<void>;
+  /** Counts a failed attempt; `final` moves it to the dead state with the reason. */
+  recordFailure(notificationId: string, reason: string, final: boolean): Promise<void>;
+  /** Pending notifications created more than `olderThanMs` ago, oldest first. */
+  listUndelivered(olderThanMs: number, limit: number): Promise<NotificationRecord[]>;
+}
