@@ -1,0 +1,74 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SourceDefinition } from './source-config';
+
+export type AuthResult = { ok: true } | { ok: false; header: string; problem: string };
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function single(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Compares without leaking, through timing, how much of the expected value matched. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  // Compare equal-length digests so a length mismatch costs the same as a content mismatch.
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+export function hmacSignature(secret: string, timestamp: string, body: Buffer | string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}
+
+/**
+ * Checks a request against the source's configured credential. The answer says which header was
+ * missing or wrong, never what was expected.
+ */
+export function authenticate(source: SourceDefinition, headers: Headers, rawBody: Buffer, nowMs: number): AuthResult {
+  const auth = source.auth;
+  switch (auth.type) {
+    case 'header': {
+      const value = single(headers, auth.header);
+      if (value === undefined) return { ok: false, header: auth.header, problem: 'missing' };
+      return constantTimeEqual(value, source.secret)
+        ? { ok: true }
+        : { ok: false, header: auth.header, problem: 'does not match the configured credential' };
+    }
+    case 'bearer': {
+      const value = single(headers, 'authorization');
+      if (value === undefined) return { ok: false, header: 'authorization', problem: 'missing' };
+      const match = /^Bearer\s+(.+)$/i.exec(value);
+      if (!match?.[1]) return { ok: false, header: 'authorization', problem: 'expected the Bearer scheme' };
+      return constantTimeEqual(match[1], source.secret)
+        ? { ok: true }
+        : { ok: false, header: 'authorization', problem: 'does not match the configured credential' };
+    }
+    case 'hmac-sha256': {
+      const timestamp = single(headers, auth.timestampHeader);
+      if (timestamp === undefined) return { ok: false, header: auth.timestampHeader, problem: 'missing' };
+      if (!/^\d{9,11}$/.test(timestamp)) {
+        return { ok: false, header: auth.timestampHeader, problem: 'expected Unix seconds' };
+      }
+      const skew = Math.abs(nowMs / 1000 - Number(timestamp));
+      if (skew > auth.toleranceSeconds) {
+        return {
+          ok: false,
+          header: auth.timestampHeader,
+          problem: `outside the ${auth.toleranceSeconds} s window (replayed or clock skew)`,
+        };
+      }
+      const signature = single(headers, auth.signatureHeader);
+      if (signature === undefined) return { ok: false, header: auth.signatureHeader, problem: 'missing' };
+      const expected = `${auth.signaturePrefix}${hmacSignature(source.secret, timestamp, rawBody)}`;
+      return constantTimeEqual(signature, expected)
+        ? { ok: true }
+        : { ok: false, header: auth.signatureHeader, problem: 'signature does not match the body' };
+    }
+  }
+}

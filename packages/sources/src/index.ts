@@ -1,0 +1,14 @@
+export { SOURCE_FORMATS, SourceFormat, parseSourcesConfig, loadSourcesConfig } from './source-config';
+export type { SourceDefinition, SourceAuthConfig } from './source-config';
+export { authenticate, constantTimeEqual, hmacSignature } from './authenticate';
+export type { AuthResult } from './authenticate';
+export { parseJsonBody } from './json-body';
+export type { Normalizer, NormalizeResult } from './normalizer';
+export { GenericEvent, genericNormalizer, MAX_BATCH_ITEMS } from './generic-normalizer';
+export { OktaLogEvent, oktaNormalizer } from './okta-normalizer';
+export { NORMALIZERS } from './normalizers';
+export { ingestDelivery } from './ingest-delivery';
+export type { DeliveryOutcome, RejectedItem } from './ingest-delivery';
+export { RateLimiter } from './rate-limiter';
+export { buildIngestServer } from './ingest-server';
+export type { IngestServerOptions } from './ingest-server';

@@ -1,0 +1,110 @@
+import { fieldErrors, OCSF_CLASS_BY_KIND, type EventKind, type Outcome, type VigilEvent } from '@vigil/schema';
+import { z } from 'zod';
+import { checkBatchSize } from './generic-normalizer';
+import type { Normalizer, NormalizeResult } from './normalizer';
+
+/** The parts of an Okta System Log `LogEvent` Vigil reads; the rest stays in `raw`. */
+const OktaActor = z.object({
+  id: z.string(),
+  type: z.string(),
+  alternateId: z.string().nullish(),
+  displayName: z.string().nullish(),
+});
+
+export const OktaLogEvent = z.object({
+  uuid: z.string().min(1),
+  published: z.iso.datetime({ offset: true }),
+  eventType: z.string().min(1),
+  displayMessage: z.string().nullish(),
+  severity: z.string().nullish(),
+  actor: OktaActor,
+  client: z.object({ ipAddress: z.string().nullish() }).passthrough().nullish(),
+  outcome: z.object({ result: z.string(), reason: z.string().nullish() }).nullish(),
+  target: z.array(OktaActor.passthrough()).nullish(),
+});
+type OktaLogEvent = z.infer<typeof OktaLogEvent>;
+
+/** Event hook deliveries wrap System Log events: `{ eventType: 'com.okta.event_hook', data: { events } }`. */
+const OktaHookEnvelope = z.object({
+  data: z.object({ events: z.array(z.unknown()) }),
+});
+
+const ACCOUNT_CHANGE_PREFIXES = ['user.lifecycle.', 'user.mfa.', 'user.account.', 'group.user_membership.', 'user.authentication.auth_via_mfa_factor_reset'];
+const PRIVILEGE_EVENTS = new Set(['user.account.privilege.grant', 'user.account.privilege.revoke', 'group.privilege.grant']);
+
+function kindOf(eventType: string): EventKind {
+  if (eventType === 'user.session.start' || eventType.startsWith('user.authentication.')) {
+    return eventType.includes('factor_reset') ? 'account_change' : 'authentication';
+  }
+  if (PRIVILEGE_EVENTS.has(eventType) || ACCOUNT_CHANGE_PREFIXES.some((p) => eventType.startsWith(p))) {
+    return 'account_change';
+  }
+  return 'api_activity';
+}
+
+function outcomeOf(result: string | undefined): Outcome {
+  switch (result) {
+    case 'SUCCESS':
+    case 'ALLOW':
+      return 'success';
+    case 'FAILURE':
+    case 'DENY':
+      return 'failure';
+    default:
+      return 'unknown';
+  }
+}
+
+function userTarget(event: OktaLogEvent): z.infer<typeof OktaActor> | undefined {
+  return event.target?.find((t) => t.type === 'User');
+}
+
+export const oktaNormalizer: Normalizer = {
+  split(body) {
+    const envelope = OktaHookEnvelope.safeParse(body);
+    if (!envelope.success) {
+      return {
+        ok: false,
+        reason: 'expected an Okta event hook delivery: {"data": {"events": [...]}}',
+        errors: fieldErrors(envelope.error),
+      };
+    }
+    return checkBatchSize(envelope.data.data.events);
+  },
+
+  normalize(item, { source, receivedAt }): NormalizeResult {
+    const parsed = OktaLogEvent.safeParse(item);
+    if (!parsed.success) {
+      return { ok: false, reason: 'does not match the Okta System Log event format', errors: fieldErrors(parsed.error) };
+    }
+    const e = parsed.data;
+    const kind = kindOf(e.eventType);
+    // Account changes are about the user they target; sign-ins and the rest about the actor.
+    const subject = kind === 'account_change' ? (userTarget(e) ?? e.actor) : e.actor;
+    const isUser = subject.type === 'User';
+    const event: VigilEvent = {
+      id: `${source}:${e.uuid}`,
+      source,
+      kind,
+      action: e.eventType,
+      ocsfClassUid: OCSF_CLASS_BY_KIND[kind],
+      time: new Date(e.published).toISOString(),
+      receivedAt,
+      entity: { type: isUser ? 'user' : 'account', id: (isUser ? subject.alternateId : null) ?? subject.id },
+      outcome: outcomeOf(e.outcome?.result),
+      actor: {
+        ...(e.actor.alternateId ? { user: e.actor.alternateId } : {}),
+        ...(e.client?.ipAddress ? { ip: e.client.ipAddress } : {}),
+      },
+      attributes: {
+        'okta.actor.id': e.actor.id,
+        'okta.outcome.result': e.outcome?.result ?? null,
+        'okta.outcome.reason': e.outcome?.reason ?? null,
+        'okta.severity': e.severity ?? null,
+        'okta.display_message': e.displayMessage ?? null,
+      },
+      raw: item,
+    };
+    return { ok: true, event };
+  },
+};
