@@ -1,0 +1,96 @@
+import { entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { z } from 'zod';
+import type { StateTransition } from '../consecutive-state';
+import { detectionBase, detectionId, isoTime } from '../detection-builder';
+import { Duration, formatDuration } from '../duration';
+import { MINUTE } from '../fixture-events';
+import { lateReason } from '../lateness';
+import { NO_DETECTIONS, defineRule, type Rule } from '../rule';
+import { serviceDownFixtures } from './service-down.fixtures';
+
+export const ServiceDownParameters = z.strictObject({
+  /** Consecutive failed checks, in event-time order, that mean the service is down. */
+  consecutiveFailures: z.number().int().min(1).max(1_000).default(3),
+  /** How far behind the service's newest check a check may arrive and still count. */
+  allowedLateness: Duration.default(2 * MINUTE),
+});
+export type ServiceDownParameters = z.infer<typeof ServiceDownParameters>;
+
+export const serviceDownRule: Rule<ServiceDownParameters> = defineRule({
+  id: 'availability.service-down',
+  version: 1,
+  title: 'Service down',
+  description:
+    'Fires when a service fails `consecutiveFailures` uptime checks in a row (event-time order) and ' +
+    'resolves on the first successful check after that, with the measured downtime.',
+  criteria: ['A1.2', 'CC7.4'],
+  category: 'availability',
+  severity: 'SEV2',
+  parameters: ServiceDownParameters,
+  fixtures: serviceDownFixtures,
+  ownerKey: (event) => event.entity.id,
+  match: (event) =>
+    event.kind === 'uptime_check' &&
+    event.entity.type === 'service' &&
+    (event.outcome === 'failure' || event.outcome === 'success'),
+  dedupKey: (event) => `availability.service-down:${entityKey(event.entity)}`,
+
+  async evaluate(event, ctx) {
+    const { params } = ctx;
+    const result = await ctx.consecutiveState({
+      succeeded: event.outcome === 'success',
+      failuresToTrip: params.consecutiveFailures,
+      latenessMs: params.allowedLateness,
+    });
+    switch (result.kind) {
+      case 'transition':
+        return { detections: [serviceDownDetection(ctx.rule, event, result.transition)] };
+      case 'late':
+        return {
+          detections: [],
+          late: lateReason(event, entityKey(event.entity), result.newestMs, params.allowedLateness),
+        };
+      default:
+        return NO_DETECTIONS;
+    }
+  },
+});
+
+/** Built only from the event and the stored transition, so a redelivery rebuilds it byte for byte. */
+function serviceDownDetection(
+  rule: Rule<ServiceDownParameters>,
+  event: VigilEvent,
+  transition: StateTransition,
+): Detection {
+  const base = detectionBase(rule, event);
+  const service = event.entity.id;
+  const common = {
+    ...base,
+    firstEventAt: isoTime(transition.sinceMs),
+    detectedAt: isoTime(transition.detectedAtMs),
+    evidence: transition.evidence,
+  };
+  if (transition.to === 'down') {
+    return {
+      id: detectionId(rule.id, base.dedupKey, transition.triggerEventId),
+      ...common,
+      status: 'firing',
+      title: `Service ${service} is down`,
+      summary: `${transition.failures} consecutive failed checks for ${service} since ${isoTime(transition.sinceMs)}.`,
+      attributes: { consecutiveFailures: transition.failures, downSince: isoTime(transition.sinceMs) },
+    };
+  }
+  const downtimeMs = transition.triggerTimeMs - transition.sinceMs;
+  return {
+    id: detectionId(rule.id, base.dedupKey, transition.triggerEventId, 'resolved'),
+    ...common,
+    status: 'resolved',
+    title: `Service ${service} is back up`,
+    summary: `${service} recovered at ${isoTime(transition.triggerTimeMs)} after ${formatDuration(downtimeMs)} down.`,
+    attributes: {
+      downtimeSeconds: downtimeMs / 1000,
+      downSince: isoTime(transition.sinceMs),
+      recoveredAt: isoTime(transition.triggerTimeMs),
+    },
+  };
+}

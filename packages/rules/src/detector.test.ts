@@ -1,0 +1,299 @@
+import { ManualClock, RetryableError } from '@vigil/runtime';
+import { Detection } from '@vigil/schema';
+import { silentLogger } from '@vigil/telemetry';
+import { Redis } from 'ioredis';
+import { vi } from 'vitest';
+import { describe, expect, test } from '../../../test/fixtures/services';
+import { serviceDownRule } from './availability/service-down.rule';
+import { catalog } from './catalog';
+import { createDetector } from './detector';
+import { MINUTE, SECOND, signIn, uptimeCheck } from './fixture-events';
+import { bruteForceRule } from './identity/brute-force.rule';
+import { defineRule, NO_DETECTIONS } from './rule';
+import { asMessages } from './test-support';
+
+const failedSignIn = (id: string, user: string, minute: number) =>
+  signIn({ id, user, at: minute * MINUTE, outcome: 'failure' });
+const check = (id: string, service: string, seconds: number, ok: boolean) =>
+  uptimeCheck({ id, service, at: seconds * SECOND, outcome: ok ? 'success' : 'failure' });
+
+/** Sign-ins and checks for several entities interleaved, as one partition would carry them. */
+const mixedBatch = [
+  failedSignIn('a0', 'alice@example.com', 0),
+  check('c0', 'checkout', 0, false),
+  failedSignIn('b0', 'bob@example.com', 0),
+  failedSignIn('a1', 'alice@example.com', 1),
+  check('c1', 'checkout', 30, false),
+  failedSignIn('a2', 'alice@example.com', 2),
+  check('c2', 'checkout', 60, false),
+  failedSignIn('a3', 'alice@example.com', 3),
+  failedSignIn('a4', 'alice@example.com', 4),
+  check('c3', 'checkout', 90, false),
+  failedSignIn('a5', 'alice@example.com', 5),
+  check('c4', 'checkout', 120, true),
+];
+
+describe('detector.processBatch (Redis)', () => {
+  test('runs every rule over a mixed batch: fires, resolves with downtime, in stream order', async ({
+    redis,
+    uid,
+  }) => {
+    const clock = new ManualClock();
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock,
+      logger: silentLogger,
+    });
+    const { detections, late } = await detector.processBatch(asMessages(mixedBatch));
+
+    expect(late).toEqual([]);
+    expect(detections.map((d) => [d.id, d.status])).toEqual([
+      ['availability.service-down:availability.service-down:service:checkout:prober:c2', 'firing'],
+      ['identity.brute-force:identity.brute-force:user:alice@example.com:okta:a4', 'firing'],
+      ['availability.service-down:availability.service-down:service:checkout:prober:c4:resolved', 'resolved'],
+    ]);
+    for (const detection of detections) expect(Detection.parse(detection)).toEqual(detection);
+    const [, bruteForce, resolved] = detections;
+    expect(resolved?.attributes.downtimeSeconds).toBe(120);
+    expect(resolved?.detectedAt).toBe(new Date(clock.now()).toISOString());
+    // Evidence points back into the stream: alice's five failures at their offsets.
+    expect(bruteForce?.evidence.map((e) => [e.eventId, e.offset])).toEqual([
+      ['okta:a0', '0'],
+      ['okta:a1', '3'],
+      ['okta:a2', '5'],
+      ['okta:a3', '7'],
+      ['okta:a4', '8'],
+    ]);
+  });
+
+  test('a redelivered batch repeats exactly the same detections, and no others', async ({ redis, uid }) => {
+    const clock = new ManualClock();
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock,
+      logger: silentLogger,
+    });
+    const messages = asMessages(mixedBatch);
+    const first = await detector.processBatch(messages);
+    clock.advance(5 * MINUTE);
+    // A new detector, as after a restart: nothing is remembered in memory.
+    const restarted = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock,
+      logger: silentLogger,
+    });
+    expect(await restarted.processBatch(messages)).toEqual(first);
+    expect(first.detections).toHaveLength(3);
+  });
+
+  test('after a crash mid-stream, a redelivery from an earlier offset repeats only what those events caused', async ({
+    redis,
+    uid,
+  }) => {
+    const clock = new ManualClock();
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock,
+      logger: silentLogger,
+    });
+    const messages = asMessages(mixedBatch);
+    const firstHalf = await detector.processBatch(messages.slice(0, 9));
+    const secondHalf = await detector.processBatch(messages.slice(9));
+    // The offset commit after the first half was lost: from offset 5 again, then new events.
+    const next = [failedSignIn('a6', 'alice@example.com', 6), check('c5', 'checkout', 150, false)];
+    const again = await detector.processBatch([
+      ...messages.slice(5),
+      ...asMessages(next, 'vigil.events', 12),
+    ]);
+    expect(again.detections).toEqual([...firstHalf.detections, ...secondHalf.detections]);
+  });
+
+  test('the same event twice in one batch counts once and reports its detection once', async ({
+    redis,
+    uid,
+  }) => {
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: [bruteForceRule],
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    const events = [0, 1, 2, 3, 4].map((m) => failedSignIn(`d${m}`, 'dave@example.com', m));
+    const last = events[4];
+    if (!last) throw new Error('unreachable');
+    const { detections } = await detector.processBatch(asMessages([...events, last, last]));
+    expect(detections.map((d) => d.id)).toEqual([
+      'identity.brute-force:identity.brute-force:user:dave@example.com:okta:d4',
+    ]);
+  });
+
+  test('events too late for a rule are returned with the reason, not counted', async ({ redis, uid }) => {
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    const lateFailure = failedSignIn('late', 'erin@example.com', 14);
+    const lateCheck = check('late-check', 'search', 0, false);
+    const result = await detector.processBatch(
+      asMessages([
+        failedSignIn('e20', 'erin@example.com', 20),
+        check('s300', 'search', 300, true),
+        lateFailure,
+        lateCheck,
+        ...[21, 22, 23].map((m) => failedSignIn(`e${m}`, 'erin@example.com', m)),
+      ]),
+    );
+    // Had the late failure counted, erin would have had five failures within ten minutes at minute 23.
+    expect(result.detections).toEqual([]);
+    expect(result.late).toEqual([
+      {
+        event: lateFailure,
+        position: { topic: 'vigil.events', partition: 0, offset: '2' },
+        reason: expect.stringContaining(
+          'identity.brute-force: event time 2025-12-31T23:14:00.000Z is 6m behind',
+        ),
+        rules: [
+          { ruleId: 'identity.brute-force', reason: expect.stringContaining('the allowed lateness is 5m') },
+        ],
+      },
+      {
+        event: lateCheck,
+        position: { topic: 'vigil.events', partition: 0, offset: '3' },
+        reason: expect.stringContaining('availability.service-down: event time'),
+        rules: [
+          {
+            ruleId: 'availability.service-down',
+            reason: expect.stringContaining('the allowed lateness is 2m'),
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('events stamped far in the future are returned, not allowed to move windows forward', async ({
+    redis,
+    uid,
+  }) => {
+    const clock = new ManualClock();
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock,
+      logger: silentLogger,
+    });
+    const future = failedSignIn('future', 'frank@example.com', 24 * 60);
+    const { late } = await detector.processBatch(asMessages([future]));
+    expect(late).toEqual([
+      expect.objectContaining({
+        event: future,
+        reason: expect.stringContaining('ahead of the detector'),
+        rules: [],
+      }),
+    ]);
+    const burst = [0, 1, 2, 3, 4].map((m) => failedSignIn(`f${m}`, 'frank@example.com', m));
+    expect((await detector.processBatch(asMessages(burst))).detections).toHaveLength(1);
+  });
+
+  test('parameter overrides change what fires', async ({ redis, uid }) => {
+    const strict = {
+      ...serviceDownRule,
+      params: serviceDownRule.parameters.parse({ consecutiveFailures: 1 }),
+    };
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: [strict],
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    const { detections } = await detector.processBatch(asMessages([check('x0', 'api', 0, false)]));
+    expect(detections.map((d) => d.status)).toEqual(['firing']);
+  });
+
+  test('one batch is one Redis pipeline', async ({ redis, uid }) => {
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    const pipeline = vi.spyOn(redis, 'pipeline');
+    await detector.processBatch(asMessages(mixedBatch));
+    expect(pipeline).toHaveBeenCalledTimes(1);
+    const [created] = pipeline.mock.results;
+    expect(created?.type === 'return' && created.value.length).toBe(mixedBatch.length);
+  });
+
+  test('when Redis is unreachable the batch fails as retryable and returns nothing', async ({ uid }) => {
+    const unreachable = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      const detector = createDetector({
+        redis: unreachable,
+        keyPrefix: `${uid}:`,
+        rules: catalog,
+        clock: new ManualClock(),
+        logger: silentLogger,
+      });
+      await expect(detector.processBatch(asMessages(mixedBatch))).rejects.toBeInstanceOf(RetryableError);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
+  test('a rule that asks Redis again after its first await fails the batch with the reason', async ({
+    redis,
+    uid,
+  }) => {
+    const greedy = defineRule({
+      ...bruteForceRule,
+      id: 'test.greedy',
+      async evaluate(_event, ctx) {
+        const spec = { windowMs: MINUTE, latenessMs: MINUTE, threshold: 2, maxEvidence: 5 };
+        await ctx.countInWindow(spec);
+        await ctx.countInWindow({ ...spec, scope: 'second' });
+        return NO_DETECTIONS;
+      },
+    });
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: [greedy],
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    await expect(
+      detector.processBatch(asMessages([failedSignIn('g0', 'grace@example.com', 0)])),
+    ).rejects.toThrow(/requested after the batch was sent/);
+  });
+
+  test('rejects a key prefix that would break the hash tag', ({ redis }) => {
+    expect(() =>
+      createDetector({
+        redis,
+        keyPrefix: '{tenant}:',
+        rules: catalog,
+        clock: new ManualClock(),
+        logger: silentLogger,
+      }),
+    ).toThrow(/must not contain braces/);
+  });
+});

@@ -1,0 +1,137 @@
+import { RetryableError, errorMessage } from '@vigil/runtime';
+import type { ChainableCommander, Redis } from 'ioredis';
+
+/** A Lua script run through ioredis `defineCommand`: EVAL on a connection's first use, EVALSHA after. */
+export interface LuaScript {
+  /** The command name it is defined under on the client. */
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+type ScriptCommand = (...args: Array<string | number>) => unknown;
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  parse(reply: unknown): unknown;
+}
+
+const definedOn = new WeakMap<Redis, Set<string>>();
+
+function defineScript(redis: Redis, script: LuaScript): void {
+  let names = definedOn.get(redis);
+  if (!names) definedOn.set(redis, (names = new Set()));
+  if (names.has(script.name)) return;
+  redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  names.add(script.name);
+}
+
+/**
+ * Collects primitive calls for one Kafka batch into one pipeline, so the batch costs one Redis round
+ * trip. Calls run in the order they were made, which keeps one entity's events in stream order.
+ * Every call must be made before `flush`: a rule that awaits and then asks again gets an error
+ * instead of a silent extra round trip.
+ */
+export class RedisBatch {
+  private readonly pipeline: ChainableCommander;
+  private readonly pending: PendingCall[] = [];
+  private sent = false;
+
+  constructor(
+    private readonly redis: Redis,
+    scripts: readonly LuaScript[],
+  ) {
+    // A pipeline copies the client's scripts when it is created, so define them first.
+    for (const script of scripts) defineScript(redis, script);
+    this.pipeline = redis.pipeline();
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  run<T>(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    parse: (reply: unknown) => T,
+  ): Promise<T> {
+    if (this.sent) {
+      return Promise.reject(
+        new Error(
+          `${script.name} was requested after the batch was sent; request every primitive before the first await`,
+        ),
+      );
+    }
+    if (keys.length !== script.numberOfKeys) {
+      return Promise.reject(
+        new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
+      );
+    }
+    const command = (this.pipeline as unknown as Record<string, ScriptCommand | undefined>)[script.name];
+    if (typeof command !== 'function') {
+      return Promise.reject(new Error(`${script.name} is not defined on this pipeline`));
+    }
+    command.call(this.pipeline, ...keys, ...args);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ resolve: resolve as (value: unknown) => void, reject, parse });
+    });
+  }
+
+  /**
+   * Sends every call and settles each one's promise. Resolves once all are settled; rejects with a
+   * `RetryableError` when Redis could not be reached (each call's promise rejects with it too).
+   */
+  async flush(): Promise<void> {
+    if (this.sent) throw new Error('batch already sent');
+    this.sent = true;
+    if (this.pending.length === 0) return;
+    let replies: Array<[Error | null, unknown]> | null;
+    try {
+      replies = await this.pipeline.exec();
+    } catch (error) {
+      const failure = new RetryableError(`redis pipeline failed: ${errorMessage(error)}`, undefined, {
+        cause: error,
+      });
+      for (const call of this.pending) call.reject(failure);
+      throw failure;
+    }
+    this.pending.forEach((call, index) => {
+      const [error, reply] = replies?.[index] ?? [new Error('no reply for this command'), undefined];
+      if (error) {
+        call.reject(
+          new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error }),
+        );
+        return;
+      }
+      try {
+        call.resolve(call.parse(reply));
+      } catch (parseError) {
+        call.reject(parseError);
+      }
+    });
+  }
+}
+
+/** Primitive calls in a batch of their own: for tools and tests that do not batch. */
+export async function runAlone<T>(
+  redis: Redis,
+  scripts: readonly LuaScript[],
+  call: (batch: RedisBatch) => Promise<T>,
+): Promise<T> {
+  const batch = new RedisBatch(redis, scripts);
+  const result = call(batch);
+  // The call's own promise carries any failure; this only keeps it from counting as unhandled meanwhile.
+  void result.catch(() => undefined);
+  await batch.flush().catch(() => undefined);
+  return result;
+}
+
+/** Lua replies arrive as arrays of strings from these scripts; anything else is a bug worth a clear error. */
+export function replyStrings(reply: unknown, script: string): string[] {
+  if (!Array.isArray(reply) || reply.some((part) => typeof part !== 'string' && typeof part !== 'number')) {
+    throw new Error(`${script}: unexpected reply ${JSON.stringify(reply)}`);
+  }
+  return reply.map(String);
+}
