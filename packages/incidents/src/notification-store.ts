@@ -37,6 +37,8 @@ export interface NotificationRecord {
   status: 'pending' | 'sent' | 'dead';
   attempts: number;
   createdAt: string;
+  /** W3C trace context of the change that caused it, for the job's `trace`; absent when none was given. */
+  trace?: Record<string, string>;
 }
 
 export interface DeliveredMessage {

@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { FieldError } from '@vigil/schema';
+
+/** The one error shape every response uses: `{ error: { code, message, details? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: FieldError[] };
+}
+
+/** An error meant for the caller: its status, code and message go out as they are. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: FieldError[],
+  ) {
+    super(message);
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+/**
+ * A 400 naming every bad field, with paths as `fieldErrors` writes them; unknown parameters are named one by
+ * one rather than as one issue at the root.
+ */
+export function invalidRequest(what: string, error: z.ZodError): ApiError {
+  const details = error.issues.flatMap((issue): FieldError[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: key, message: `unknown ${what} parameter` }))
+      : [
+          {
+            path: issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.'),
+            message: issue.message,
+          },
+        ],
+  );
+  return new ApiError(400, 'invalid_request', `invalid ${what}`, details);
+}

@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncidentQueries } from '@vigil/incidents';
+import { ValidationError } from '@vigil/runtime';
+import type { Logger } from '@vigil/telemetry';
+import { ApiError, type ErrorBody } from './api-errors';
+import { createTokenVerifier, type ApiTokenConfig } from './api-tokens';
+import { registerIncidentRoutes } from './incident-routes';
+import { accessHook, principalOf } from './route-access';
+
+export interface ApiServerOptions {
+  store: IncidentQueries;
+  logger: Logger;
+  /** Accepted bearer tokens, by hash. */
+  tokens: readonly ApiTokenConfig[];
+  /** Largest request body in bytes; 1 MiB when not given. */
+  bodyLimit?: number;
+}
+
+/** The HTTP API, ready to `listen` (the service does that) or to `inject` (tests do that). */
+export function buildApiServer(options: ApiServerOptions): FastifyInstance {
+  const logger = options.logger.child({ component: 'api' });
+  const verify = createTokenVerifier(options.tokens);
+  if (options.tokens.length === 0)
+    logger.warn({}, 'no API tokens configured: every authenticated route answers 401');
+
+  // Fastify's own logger would print request headers and URLs as they come; requests are logged below instead.
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+
+  app.addHook('onRequest', accessHook(verify, logger));
+
+  app.addHook('onResponse', async (request, reply) => {
+    logger.info(
+      {
+        method: request.method,
+        // The path only: a query string is the caller's free text.
+        path: request.url.split('?')[0],
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        principal: principalOf(request)?.name,
+      },
+      'request',
+    );
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const body: ErrorBody = {
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    };
+    return reply.code(404).send(body);
+  });
+
+  app.setErrorHandler(async (error: unknown, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.statusCode).send(error.toBody());
+    if (error instanceof ValidationError) {
+      return reply
+        .code(400)
+        .send(new ApiError(400, 'invalid_request', error.message, [...error.details]).toBody());
+    }
+    // Fastify's own client errors (body too large, malformed JSON, wrong content type) keep their status.
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = (error as { code?: unknown }).code;
+      const message = error instanceof Error ? error.message : 'bad request';
+      return reply
+        .code(status)
+        .send({ error: { code: typeof code === 'string' ? code : 'bad_request', message } });
+    }
+    logger.error({ err: error, method: request.method, route: request.routeOptions.url }, 'request failed');
+    const body: ErrorBody = {
+      error: { code: 'internal_error', message: 'internal error; see the server log' },
+    };
+    return reply.code(500).send(body);
+  });
+
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
+  registerIncidentRoutes(app, options.store);
+  return app;
+}

@@ -1,0 +1,179 @@
+import type { Category, NotificationKind, Severity } from '@vigil/schema';
+import type {
+  CommunicationEntry,
+  EvidenceEntry,
+  IncidentRecord,
+  NotificationDetail,
+  TimelineEntry,
+} from './incident-types';
+import type { IncidentStatus, NotificationRecord } from './notification-store';
+
+/** An `incidents` row as node-postgres returns it (bigint as text, timestamptz as Date). */
+export interface IncidentRow {
+  id: string;
+  seq: string;
+  rule_id: string;
+  rule_version: number;
+  title: string;
+  summary: string;
+  criteria: string[];
+  category: Category;
+  severity: Severity;
+  status: IncidentStatus;
+  dedup_key: string;
+  entity_type: string;
+  entity_id: string;
+  owner_key: string;
+  first_event_at: Date;
+  detected_at: Date;
+  last_seen_at: Date;
+  detection_count: number;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  contained_at: Date | null;
+  contained_by: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  downtime_seconds: number | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  created_at: Date;
+}
+
+export interface NotificationRow {
+  id: string;
+  incident_id: string;
+  kind: NotificationKind;
+  detection_id: string | null;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  last_error: string | null;
+  trace: Record<string, string>;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'contained'];
+
+export function toIncidentRecord(row: IncidentRow): IncidentRecord {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    ruleId: row.rule_id,
+    ruleVersion: row.rule_version,
+    title: row.title,
+    summary: row.summary,
+    criteria: row.criteria,
+    category: row.category,
+    severity: row.severity,
+    status: row.status,
+    dedupKey: row.dedup_key,
+    entity: { type: row.entity_type as IncidentRecord['entity']['type'], id: row.entity_id },
+    ownerKey: row.owner_key,
+    detectionCount: row.detection_count,
+    firstEventAt: row.first_event_at.toISOString(),
+    detectedAt: row.detected_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    resolvedAt: iso(row.resolved_at),
+    downtimeSeconds: row.downtime_seconds,
+    slack: row.slack_channel && row.slack_ts ? { channel: row.slack_channel, ts: row.slack_ts } : null,
+    acknowledgedAt: iso(row.acknowledged_at),
+    acknowledgedBy: row.acknowledged_by,
+    containedAt: iso(row.contained_at),
+    containedBy: row.contained_by,
+    resolvedBy: row.resolved_by,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export function toNotificationRecord(row: NotificationRow): NotificationRecord {
+  const record: NotificationRecord = {
+    id: row.id,
+    incidentId: row.incident_id,
+    kind: row.kind,
+    status: row.status,
+    attempts: row.attempts,
+    createdAt: row.created_at.toISOString(),
+  };
+  if (Object.keys(row.trace).length > 0) record.trace = row.trace;
+  return record;
+}
+
+export function toNotificationDetail(row: NotificationRow): NotificationDetail {
+  return {
+    ...toNotificationRecord(row),
+    detectionId: row.detection_id,
+    lastError: row.last_error,
+    sentAt: iso(row.sent_at),
+  };
+}
+
+export function toEvidenceEntry(row: {
+  event_id: string;
+  topic: string;
+  partition: number;
+  stream_offset: string;
+  event_time: Date;
+  detection_id: string;
+  added_at: Date;
+}): EvidenceEntry {
+  return {
+    eventId: row.event_id,
+    topic: row.topic,
+    partition: row.partition,
+    offset: row.stream_offset,
+    time: row.event_time.toISOString(),
+    detectionId: row.detection_id,
+    addedAt: row.added_at.toISOString(),
+  };
+}
+
+export interface TimelineRow {
+  id: string;
+  incident_id: string;
+  kind: string;
+  actor: string;
+  at: Date;
+  data: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export function toTimelineEntry(row: TimelineRow): TimelineEntry {
+  return {
+    id: Number(row.id),
+    incidentId: row.incident_id,
+    kind: row.kind,
+    actor: row.actor,
+    at: row.at.toISOString(),
+    data: row.data,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export function toCommunicationEntry(row: {
+  id: string;
+  notification_id: string | null;
+  method: CommunicationEntry['method'];
+  channel: string;
+  ts: string;
+  thread_ts: string | null;
+  text: string;
+  at: Date;
+}): CommunicationEntry {
+  return {
+    id: Number(row.id),
+    notificationId: row.notification_id,
+    method: row.method,
+    channel: row.channel,
+    ts: row.ts,
+    threadTs: row.thread_ts,
+    text: row.text,
+    at: row.at.toISOString(),
+  };
+}
+
+function iso(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
+}
