@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import type { IncidentView } from '@vigil/incidents';
+import { ConfigError } from '@vigil/runtime';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** A channel as Slack accepts it for posting: `#name` or a channel id (`C…`, `G…`). */
+const SlackChannel = z
+  .string()
+  .regex(
+    /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{6,})$/,
+    'expected a Slack channel such as #sec-alerts or C0123ABCD',
+  );
+
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'expected a Slack user id such as U0123ABCD');
+
+/** Exact value, or a prefix ending in `*` (`identity.*`). */
+const Pattern = z
+  .string()
+  .min(1)
+  .regex(/^[^*]*\*?$/, 'only a trailing * is allowed');
+
+const OwnerMatch = z
+  .strictObject({
+    rule: Pattern.optional(),
+    service: Pattern.optional(),
+    source: Pattern.optional(),
+    ownerKey: Pattern.optional(),
+  })
+  .refine(
+    (m) => Object.values(m).some((v) => v !== undefined),
+    'give at least one of rule, service, source, ownerKey',
+  );
+
+const OwnerEntry = z.strictObject({
+  match: OwnerMatch,
+  team: z.string().min(1),
+  channel: SlackChannel,
+  /** Slack user ids mentioned on new incidents. */
+  oncall: z.array(SlackUserId).default([]),
+});
+
+export const OwnersConfig = z.strictObject({
+  /** Where anything without an owner goes, and where dead notifications are reported. */
+  fallbackChannel: SlackChannel,
+  owners: z.array(OwnerEntry).default([]),
+});
+export type OwnersConfig = z.infer<typeof OwnersConfig>;
+export type OwnerEntry = z.infer<typeof OwnerEntry>;
+
+export interface ResolvedOwner {
+  team: string;
+  channel: string;
+  oncall: string[];
+}
+
+/** The team name shown when no entry matched. */
+export const UNOWNED_TEAM = 'unowned';
+
+/** Parses an owners YAML text. Errors name the file, the entry index and the field. */
+export function parseOwners(text: string, sourceName: string): OwnersConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${sourceName}: not valid YAML: ${(error as Error).message}`]);
+  }
+  const parsed = OwnersConfig.safeParse(doc);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${sourceName}: ${issuePath(issue)}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+export function loadOwners(path: string): OwnersConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${path}: cannot read the owners file: ${(error as Error).message}`]);
+  }
+  return parseOwners(text, path);
+}
+
+/**
+ * The first entry, in file order, whose every given field matches. `rule` is the rule id, `ownerKey`
+ * the rule's owner key; `service` and `source` match the owner key or an entity of that type, since
+ * rules name either as the owner. Nothing matched: the fallback channel, never nowhere.
+ */
+export function resolveOwner(config: OwnersConfig, incident: IncidentView): ResolvedOwner {
+  const entry = config.owners.find((candidate) => matches(candidate.match, incident));
+  if (!entry) return { team: UNOWNED_TEAM, channel: config.fallbackChannel, oncall: [] };
+  return { team: entry.team, channel: entry.channel, oncall: entry.oncall };
+}
+
+function matches(match: OwnerEntry['match'], incident: IncidentView): boolean {
+  const entityOf = (type: string) => (incident.entity.type === type ? [incident.entity.id] : []);
+  const checks: Array<[string | undefined, string[]]> = [
+    [match.rule, [incident.ruleId]],
+    [match.ownerKey, [incident.ownerKey]],
+    [match.service, [incident.ownerKey, ...entityOf('service')]],
+    [match.source, [incident.ownerKey, ...entityOf('source')]],
+  ];
+  return checks.every(
+    ([pattern, values]) => pattern === undefined || values.some((value) => patternMatches(pattern, value)),
+  );
+}
+
+function patternMatches(pattern: string, value: string): boolean {
+  return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
+}
+
+/** `owners[2].match.rule` rather than `owners.2.match.rule`: the entry reads as an index. */
+function issuePath(issue: z.core.$ZodIssue): string {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>(
+    (out, part) =>
+      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
+    '',
+  );
+}
