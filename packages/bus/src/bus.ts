@@ -31,10 +31,14 @@ export interface SubscribeOptions {
   /** A new group starts at the earliest retained record (default) rather than the latest. */
   fromBeginning?: boolean;
   /**
-   * Called once per batch, one partition at a time. Resolving commits every offset of the batch;
-   * throwing commits nothing, and the same batch comes again after a back-off (at-least-once).
+   * Called once per batch, one partition at a time (see `partitionsConsumedConcurrently`), never two
+   * batches of one partition at once. Resolving commits every offset of the batch; throwing commits
+   * nothing, and the same batch comes again after a back-off (at-least-once) while the member's
+   * other partitions keep flowing.
    */
   eachBatch(batch: IncomingBatch): Promise<void>;
+  /** How many of this member's partitions may be in `eachBatch` at once. Default 1. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface Subscription {

@@ -1,0 +1,197 @@
+import { Kafka, logLevel, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import type { Logger } from '@vigil/telemetry';
+import { DEFAULT_RETRY_BACKOFF, type RetryBackoff } from './backoff';
+import {
+  BusUnavailableError,
+  type Bus,
+  type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus';
+import { withDeadline } from './deadline';
+import { kafkaLogCreator } from './kafka-log-creator';
+import { publishError } from './kafka-publish-error';
+import { toKafkaMessage } from './kafka-message';
+import { KafkaSubscription, type KafkaConsumerSettings } from './kafka-subscription';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** `start` and `publish` give up after this long with `BusUnavailableError`. Default 5000. */
+  publishTimeoutMs?: number;
+  /** TCP connect timeout per broker. Default 1000 (kafkajs's). */
+  connectionTimeoutMs?: number;
+  /** Per-request timeout. Default 30000 (kafkajs's). */
+  requestTimeoutMs?: number;
+  /**
+   * A member that has not heartbeated for this long is dropped from its group. Default 30000
+   * (kafkajs's). Kafka brokers refuse less than 6000 (`group.min.session.timeout.ms`). The
+   * librdkafka mock broker used in tests waits about this long minus one second for members to
+   * rejoin during a rebalance, so tests use 6000.
+   */
+  sessionTimeoutMs?: number;
+  /** Default 3000 (kafkajs's); about a third of the session timeout or less. */
+  heartbeatIntervalMs?: number;
+  /** How long the group waits for members to rejoin during a rebalance. Default 60000 (kafkajs's). */
+  rebalanceTimeoutMs?: number;
+  /**
+   * Longest a fetch waits on the broker for new records. Default 1000 (kafkajs: 5000): it bounds
+   * how long `stop()` and a resumed partition wait behind an idle fetch.
+   */
+  maxWaitTimeMs?: number;
+  /** Back-off before a failed batch comes again. Default 500 ms doubling to 10 s. */
+  retryBackoff?: RetryBackoff;
+}
+
+/**
+ * kafkajs picks gentler retry defaults when NODE_ENV is "test"; naming them keeps tests and
+ * production on the same behaviour.
+ */
+const CLIENT_RETRY: RetryOptions = {
+  initialRetryTime: 300,
+  maxRetryTime: 10_000,
+  retries: 5,
+  factor: 0.2,
+  multiplier: 2,
+};
+
+/**
+ * The bus on Kafka. Records of one key keep their order within a `publish` call and across calls
+ * awaited one after the other.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly logger: Logger;
+  private readonly publishTimeoutMs: number;
+  private readonly consumerSettings: KafkaConsumerSettings;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private connecting: Promise<void> | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: KafkaBusOptions) {
+    this.logger = options.logger.child({ component: 'kafka-bus' });
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+    this.consumerSettings = {
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+      retryBackoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
+    };
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 1_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      retry: CLIENT_RETRY,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger),
+    });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: true,
+      // Kafka's own murmur2 partitioner, so a key lands where Java and librdkafka clients put it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER under concurrent
+      // sends (kafkajs #598); consumers are at-least-once anyway, so a retried send's duplicate is fine.
+      idempotent: false,
+    });
+  }
+
+  /** Connects the producer; rejects with `BusUnavailableError` when no broker answers in time. */
+  async start(): Promise<void> {
+    this.started = true;
+    this.assertRunning();
+    try {
+      await withDeadline(this.connectProducer(), this.publishTimeoutMs, () =>
+        this.timeout('connecting to Kafka'),
+      );
+    } catch (error) {
+      throw publishError('connecting to Kafka', error);
+    }
+  }
+
+  /**
+   * Resolves once every in-sync replica has the records (acks -1). Rejects with
+   * `BusUnavailableError` when Kafka cannot take them within `publishTimeoutMs` (the send may still
+   * land later: a caller that retries can write a duplicate), and with `NonRetryableError` when
+   * Kafka refuses the records themselves (too large, invalid topic name).
+   */
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (!this.started) throw new Error('KafkaBus.start() must be called before publish()');
+    this.assertRunning();
+    if (messages.length === 0) return;
+    const what = `publishing ${messages.length} record(s) to ${topic}`;
+    try {
+      await withDeadline(this.send(topic, messages), this.publishTimeoutMs, () => this.timeout(what));
+    } catch (error) {
+      throw publishError(what, error);
+    }
+  }
+
+  /** Resolves once the new member has joined its group. */
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertRunning();
+    const subscription = new KafkaSubscription(
+      this.kafka,
+      options,
+      this.consumerSettings,
+      this.logger,
+      (stopped) => this.subscriptions.delete(stopped),
+    );
+    this.subscriptions.add(subscription);
+    await subscription.start();
+    return subscription;
+  }
+
+  /** Stops every subscription (each drains its batch in flight), then disconnects the producer. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const failures: unknown[] = [];
+    const stops = await Promise.allSettled(
+      [...this.subscriptions].map((subscription) => subscription.stop()),
+    );
+    for (const result of stops) if (result.status === 'rejected') failures.push(result.reason);
+    try {
+      await this.producer.disconnect();
+    } catch (error) {
+      failures.push(error);
+    }
+    for (const failure of failures) this.logger.error({ err: failure }, 'kafka bus did not stop cleanly');
+    if (failures.length > 0) throw new AggregateError(failures, 'kafka bus did not stop cleanly');
+  }
+
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    await this.connectProducer();
+    await this.producer.send({
+      topic,
+      messages: messages.map(toKafkaMessage),
+      acks: -1,
+      timeout: this.publishTimeoutMs,
+    });
+  }
+
+  /** One connect at a time; a failed one is forgotten so the next publish tries again. */
+  private connectProducer(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  private assertRunning(): void {
+    if (this.stopping) throw new BusUnavailableError('the Kafka bus is stopped');
+  }
+
+  private timeout(what: string): BusUnavailableError {
+    return new BusUnavailableError(`${what} did not finish within ${this.publishTimeoutMs} ms`);
+  }
+}

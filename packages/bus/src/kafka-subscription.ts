@@ -1,0 +1,109 @@
+import type { Consumer, ConsumerCrashEvent, Kafka } from 'kafkajs';
+import type { Logger } from '@vigil/telemetry';
+import { backoffDelay, type RetryBackoff } from './backoff';
+import { BusUnavailableError, type SubscribeOptions, type Subscription } from './bus';
+import { KafkaBatchHandler } from './kafka-batch-handler';
+
+/** Consumer-group timings; `KafkaBus` documents the defaults. */
+export interface KafkaConsumerSettings {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  maxWaitTimeMs: number;
+  retryBackoff: RetryBackoff;
+}
+
+/** One member of a consumer group: a kafkajs consumer that is restarted rather than left dead. */
+export class KafkaSubscription implements Subscription {
+  private readonly consumer: Consumer;
+  private readonly handler: KafkaBatchHandler;
+  private readonly log: Logger;
+  private stopping: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private crashes = 0;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: SubscribeOptions,
+    private readonly settings: KafkaConsumerSettings,
+    logger: Logger,
+    private readonly onStopped: (subscription: KafkaSubscription) => void,
+  ) {
+    this.log = logger.child({ groupId: options.groupId, topics: options.topics });
+    this.handler = new KafkaBatchHandler(options.eachBatch, settings.retryBackoff, this.log);
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      rebalanceTimeout: settings.rebalanceTimeoutMs,
+      maxWaitTimeInMs: settings.maxWaitTimeMs,
+      allowAutoTopicCreation: true,
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => this.onCrash(event));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.crashes = 0;
+      this.log.debug({ assignment: payload.memberAssignment }, 'joined consumer group');
+    });
+  }
+
+  /** Resolves once this member has joined the group and received its partitions. */
+  async start(): Promise<void> {
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? true,
+      });
+      await this.run();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw new BusUnavailableError(`could not join consumer group ${this.options.groupId}`, {
+        cause: error,
+      });
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
+      // Offsets are resolved and committed by the handler, only after the bus handler resolved.
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: this.handler.handle,
+    });
+  }
+
+  /**
+   * kafkajs restarts by itself after retriable failures. After a non-retriable one it leaves the
+   * consumer dead, which for a pipeline means silently stopped processing; so it is restarted here,
+   * with a growing delay.
+   */
+  private onCrash({ payload }: ConsumerCrashEvent): void {
+    this.crashes += 1;
+    this.log.error({ err: payload.error, restartedByKafkajs: payload.restart }, 'kafka consumer crashed');
+    if (payload.restart || this.stopping) return;
+    const delayMs = backoffDelay(this.crashes, this.settings.retryBackoff);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.log.warn({ attempt: this.crashes }, 'restarting kafka consumer');
+      this.run().catch((error: unknown) => this.log.error({ err: error }, 'kafka consumer restart failed'));
+    }, delayMs);
+  }
+
+  private async shutdown(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.handler.stop();
+    try {
+      // Waits for the batch in flight (and its commit), leaves the group, closes the connections.
+      await this.consumer.disconnect();
+    } finally {
+      this.onStopped(this);
+    }
+  }
+}

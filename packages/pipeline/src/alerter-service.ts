@@ -1,0 +1,53 @@
+import type { Bus } from '@vigil/bus';
+import { migrate, PgIncidentStore } from '@vigil/incidents';
+import { createNotifier, loadOwners } from '@vigil/notify';
+import type { Clock } from '@vigil/runtime';
+import { topicNames } from '@vigil/schema';
+import type { Logger } from '@vigil/telemetry';
+import pg from 'pg';
+import { startAlerterStage } from './alerter-stage';
+import type { AlerterConfig } from './config';
+import { orderedStop, type RunningService } from './running-service';
+
+/** Detections to incidents (PostgreSQL) and Slack notifications (BullMQ). */
+export async function startAlerter(
+  config: AlerterConfig,
+  deps: { bus: Bus; logger: Logger; clock: Clock },
+): Promise<RunningService> {
+  const logger = deps.logger.child({ service: 'alerter' });
+  const owners = loadOwners(config.OWNERS_FILE);
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  // An idle connection that breaks is replaced by the pool; without a listener it would end the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  try {
+    const { applied } = await migrate(pool, { logger });
+    logger.info({ applied }, 'database migrations applied');
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
+  const notifier = createNotifier({
+    connection: { url: config.REDIS_URL },
+    queueName: config.NOTIFY_QUEUE,
+    store,
+    owners,
+    slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
+    logger,
+    clock: deps.clock,
+  });
+  await notifier.start();
+  if (!config.SLACK_BOT_TOKEN) logger.warn({}, 'SLACK_BOT_TOKEN is not set: notifications go to the log, marked SLACK DISABLED');
+  const subscription = await startAlerterStage({
+    bus: deps.bus,
+    topics: topicNames(config.TOPIC_PREFIX),
+    incidents: store,
+    notifier,
+    logger,
+    groupId: config.ALERTER_GROUP,
+  });
+  return {
+    name: 'alerter',
+    stop: orderedStop([() => subscription.stop(), () => notifier.stop(), () => pool.end()]),
+  };
+}

@@ -1,0 +1,25 @@
+import { buildApiServer } from '@vigil/api';
+import { migrate, PgIncidentStore } from '@vigil/incidents';
+import type { Clock } from '@vigil/runtime';
+import type { Logger } from '@vigil/telemetry';
+import pg from 'pg';
+import { parseApiTokens, type ApiConfig } from './config';
+import { orderedStop, type RunningService } from './running-service';
+
+/** The incidents API over the register. */
+export async function startApi(config: ApiConfig, deps: { logger: Logger; clock: Clock }): Promise<RunningService> {
+  const logger = deps.logger.child({ service: 'api' });
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 5 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
+  const server = buildApiServer({ store, logger, tokens: parseApiTokens(config.API_TOKENS) });
+  const url = await server.listen({ port: config.API_PORT, host: config.API_HOST });
+  logger.info({ url }, 'api listening');
+  return { name: 'api', url, stop: orderedStop([() => server.close(), () => pool.end()]) };
+}

@@ -1,0 +1,26 @@
+export {
+  CommonEnv,
+  IngestEnv,
+  DetectorEnv,
+  AlerterEnv,
+  ApiEnv,
+  loadIngestConfig,
+  loadDetectorConfig,
+  loadAlerterConfig,
+  loadApiConfig,
+  loadStandaloneConfig,
+  parseApiTokens,
+} from './config';
+export type { CommonConfig, IngestConfig, DetectorConfig, AlerterConfig, ApiConfig, StandaloneConfig } from './config';
+export { startDetectorStage } from './detector-stage';
+export type { BatchDetector, DetectorStageOptions, StreamPosition } from './detector-stage';
+export { startAlerterStage } from './alerter-stage';
+export type { AlerterStageOptions, DetectionApplier, NotificationEnqueuer } from './alerter-stage';
+export { orderedStop } from './running-service';
+export type { RunningService } from './running-service';
+export { startIngest } from './ingest-service';
+export { startDetector } from './detector-service';
+export { startAlerter } from './alerter-service';
+export { startApi } from './api-service';
+export { startStandalone } from './standalone';
+export type { Standalone } from './standalone';

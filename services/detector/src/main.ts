@@ -1,0 +1,12 @@
+import { runService } from '@vigil/bootstrap';
+import { createBus } from '@vigil/bus';
+import { loadDetectorConfig, startDetector } from '@vigil/pipeline';
+import { systemClock } from '@vigil/runtime';
+
+runService('vigil-detector', async ({ logger, shutdown }) => {
+  const config = loadDetectorConfig(process.env);
+  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-detector`, logger });
+  await bus.start();
+  shutdown.register('bus', bus);
+  shutdown.register('detector', await startDetector(config, { bus, logger, clock: systemClock }));
+});

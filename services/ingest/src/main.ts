@@ -1,0 +1,12 @@
+import { runService } from '@vigil/bootstrap';
+import { createBus } from '@vigil/bus';
+import { loadIngestConfig, startIngest } from '@vigil/pipeline';
+import { systemClock } from '@vigil/runtime';
+
+runService('vigil-ingest', async ({ logger, shutdown }) => {
+  const config = loadIngestConfig(process.env);
+  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger });
+  await bus.start();
+  shutdown.register('bus', bus);
+  shutdown.register('ingest', await startIngest(config, { bus, logger, clock: systemClock, env: process.env }));
+});

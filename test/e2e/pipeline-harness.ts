@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStandaloneConfig, startStandalone, type Standalone } from '@vigil/pipeline';
+import { systemClock } from '@vigil/runtime';
+import { createLogger, silentLogger } from '@vigil/telemetry';
+import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin';
+
+export const PROBES_TOKEN = 'e2e-probes-token-0123456789';
+export const API_TOKEN = 'e2e-api-token-0123456789';
+export const SLACK_TOKEN = 'xoxb-e2e-test-token';
+
+export interface Harness {
+  vigil: Standalone;
+  slack: SlackStandin;
+  stop(): Promise<void>;
+}
+
+/** The whole pipeline in this process against real Kafka (or the embedded bus), Redis, PostgreSQL and the Slack stand-in. */
+export async function startHarness(options: {
+  uid: string;
+  kafkaBrokers?: string[];
+  redisUrl: string;
+  databaseUrl: string;
+}): Promise<Harness> {
+  const slack = await startSlackStandin({ token: SLACK_TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+  writeFileSync(
+    join(dir, 'sources.yaml'),
+    'sources:\n  probes:\n    format: generic\n    auth: { type: bearer, secretEnv: E2E_PROBES_TOKEN }\n',
+  );
+  writeFileSync(
+    join(dir, 'owners.yaml'),
+    [
+      "fallbackChannel: '#e2e-fallback'",
+      'owners:',
+      "  - match: { rule: 'identity.*' }",
+      '    team: security',
+      "    channel: '#e2e-security'",
+      "  - match: { rule: 'availability.*' }",
+      '    team: sre',
+      "    channel: '#e2e-sre'",
+      '',
+    ].join('\n'),
+  );
+  const apiHash = createHash('sha256').update(API_TOKEN).digest('hex');
+  const env: NodeJS.ProcessEnv = {
+    ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
+    KAFKA_CLIENT_ID: options.uid,
+    TOPIC_PREFIX: `${options.uid}.`,
+    REDIS_URL: options.redisUrl,
+    DATABASE_URL: options.databaseUrl,
+    DETECTOR_GROUP: `${options.uid}-detector`,
+    ALERTER_GROUP: `${options.uid}-alerter`,
+    DETECTOR_KEY_PREFIX: `${options.uid}:det:`,
+    NOTIFY_QUEUE: `${options.uid}-notify`,
+    INGEST_PORT: '0',
+    API_PORT: '0',
+    SOURCES_FILE: join(dir, 'sources.yaml'),
+    OWNERS_FILE: join(dir, 'owners.yaml'),
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: slack.url,
+    API_TOKENS: `e2e:viewer:${apiHash}`,
+    E2E_PROBES_TOKEN: PROBES_TOKEN,
+  };
+  // VIGIL_TEST_LOG=debug shows the pipeline's own log while a test runs.
+  const logger = process.env.VIGIL_TEST_LOG ? createLogger({ level: process.env.VIGIL_TEST_LOG }) : silentLogger;
+  const vigil = await startStandalone(loadStandaloneConfig(env), { logger, clock: systemClock, env });
+  return {
+    vigil,
+    slack,
+    stop: async () => {
+      await vigil.stop();
+      await slack.stop();
+    },
+  };
+}
+
+export async function postEvents(harness: Harness, events: unknown[]): Promise<Response> {
+  return fetch(`${harness.vigil.ingestUrl}/v1/events/probes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${PROBES_TOKEN}` },
+    body: JSON.stringify(events),
+  });
+}
+
+export async function apiGet<T = unknown>(harness: Harness, path: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${harness.vigil.apiUrl}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

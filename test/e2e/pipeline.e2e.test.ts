@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, test } from '../fixtures/services';
+import { apiGet, eventually, postEvents, startHarness, type Harness } from './pipeline-harness';
+
+interface IncidentSummary {
+  id: string;
+  seq: number;
+  ruleId: string;
+  status: string;
+  detectionCount: number;
+  downtimeSeconds: number | null;
+  entity: { type: string; id: string };
+}
+
+function minutesAgo(minutes: number): string {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+function failedLogins(user: string, count: number, idPrefix: string): unknown[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${idPrefix}-${i}`,
+    kind: 'authentication',
+    action: 'login',
+    time: minutesAgo(5 - i * 0.5),
+    entity: { type: 'user', id: user },
+    outcome: 'failure',
+    actor: { user, ip: '203.0.113.9' },
+  }));
+}
+
+function uptimeCheck(service: string, id: string, time: string, up: boolean): unknown {
+  return { id, kind: 'uptime_check', action: 'http', time, entity: { type: 'service', id: service }, outcome: up ? 'success' : 'failure' };
+}
+
+async function incidentsFor(harness: Harness, ruleId: string): Promise<IncidentSummary[]> {
+  const { body } = await apiGet<{ incidents: IncidentSummary[] }>(harness, '/v1/incidents?limit=100');
+  return body.incidents.filter((i) => i.ruleId === ruleId);
+}
+
+// Kafka consumer groups take several seconds to form on the mock broker; give each test room.
+describe.each([
+  { bus: 'kafka', useKafka: true },
+  { bus: 'embedded', useKafka: false },
+])('the whole pipeline over the $bus bus', { timeout: 90_000 }, ({ useKafka }) => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.stop();
+    harness = undefined;
+  });
+
+  test('a burst of failed logins makes one incident and one Slack post; the same burst again makes nothing new', async ({
+    uid,
+    kafkaBrokers,
+    redisUrl,
+    database,
+  }) => {
+    harness = await startHarness({ uid, redisUrl, databaseUrl: database.url, ...(useKafka ? { kafkaBrokers } : {}) });
+    const h = harness;
+    const burst = failedLogins('mallory@example.com', 6, `${uid}-login`);
+    const first = await postEvents(h, burst);
+    expect(first.status).toBe(202);
+
+    const [incident] = await eventually(async () => {
+      const found = await incidentsFor(h, 'identity.brute-force');
+      return found.length > 0 ? found : undefined;
+    }, 30_000, 'the brute-force incident');
+    expect(incident).toMatchObject({ status: 'open', entity: { type: 'user', id: 'mallory@example.com' } });
+
+    const posts = await eventually(async () => {
+      const calls = h.slack.callsTo('chat.postMessage').filter((c) => c.ok);
+      return calls.length > 0 ? calls : undefined;
+    }, 20_000, 'the Slack post');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.args.channel).toBe('#e2e-security');
+    expect(String(posts[0]?.args.text)).toContain(`INC-${incident?.seq}`);
+
+    // The same events again (a sender's retry): same ids, so no new incident, no new post.
+    const replay = await postEvents(h, burst);
+    expect(replay.status).toBe(202);
+    // A later, unrelated event that is processed after the replay on the same entity's partition.
+    const marker = await postEvents(h, [
+      { id: `${uid}-marker`, kind: 'authentication', action: 'login', time: minutesAgo(1), entity: { type: 'user', id: 'mallory@example.com' }, outcome: 'success' },
+    ]);
+    expect(marker.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const after = await incidentsFor(h, 'identity.brute-force');
+    expect(after).toHaveLength(1);
+    expect(after[0]?.detectionCount).toBe(incident?.detectionCount);
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.ok)).toHaveLength(1);
+
+    const detail = await apiGet<{
+      incident: { timeline: Array<{ kind: string }>; communications: Array<{ channel: string; ts: string }> };
+    }>(h, `/v1/incidents/${incident?.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.incident.timeline.map((t) => t.kind)).toContain('detected');
+    expect(detail.body.incident.communications).toHaveLength(1);
+  });
+
+  test('a service going down and coming back opens and resolves one incident, and Slack says so', async ({
+    uid,
+    kafkaBrokers,
+    redisUrl,
+    database,
+  }) => {
+    harness = await startHarness({ uid, redisUrl, databaseUrl: database.url, ...(useKafka ? { kafkaBrokers } : {}) });
+    const h = harness;
+    const service = `checkout-${uid}`;
+    const t0 = Date.now() - 10 * 60_000;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const res = await postEvents(h, [
+      uptimeCheck(service, `${uid}-c0`, at(0), true),
+      uptimeCheck(service, `${uid}-c1`, at(60), false),
+      uptimeCheck(service, `${uid}-c2`, at(120), false),
+      uptimeCheck(service, `${uid}-c3`, at(180), false),
+    ]);
+    expect(res.status).toBe(202);
+    const [opened] = await eventually(async () => {
+      const found = await incidentsFor(h, 'availability.service-down');
+      return found.length > 0 ? found : undefined;
+    }, 30_000, 'the service-down incident');
+    expect(opened).toMatchObject({ status: 'open', entity: { type: 'service', id: service } });
+
+    expect((await postEvents(h, [uptimeCheck(service, `${uid}-c4`, at(300), true)])).status).toBe(202);
+    const resolved = await eventually(async () => {
+      const [found] = await incidentsFor(h, 'availability.service-down');
+      return found?.status === 'resolved' ? found : undefined;
+    }, 30_000, 'the incident to resolve');
+    expect(resolved.id).toBe(opened?.id);
+    // Down from the first failed check (60 s) to the first good one (300 s).
+    expect(resolved.downtimeSeconds).toBe(240);
+
+    await eventually(async () => {
+      const replies = h.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts);
+      return replies.length > 0 ? replies : undefined;
+    }, 20_000, 'the resolution in the thread');
+    const posts = h.slack.callsTo('chat.postMessage').filter((c) => c.ok && !c.args.thread_ts);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.args.channel).toBe('#e2e-sre');
+    const updates = h.slack.callsTo('chat.update').filter((c) => c.ok);
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(String(updates.at(-1)?.args.text)).toMatch(/resolved/i);
+    const reply = h.slack.callsTo('chat.postMessage').find((c) => c.ok && c.args.thread_ts);
+    expect(String(reply?.args.text)).toMatch(/4 ?m/);
+  });
+});
