@@ -28,12 +28,15 @@ export class ChannelRateLimit {
 
   /** 0 when the slot is ours; otherwise how many ms until it frees up. */
   async tryAcquire(channel: string): Promise<number> {
+    // An interval of 0 turns the limit off (Slack's 429s still apply); Redis refuses a 0 ms expiry.
+    if (this.intervalMs <= 0) return 0;
     const wait = await this.redis.eval(ACQUIRE, 1, await this.slotKey(channel), this.intervalMs);
     return Number(wait);
   }
 
   /** After Slack answered 429 for this channel: keep every worker off it for as long as Slack said. */
   async holdFor(channel: string, ms: number): Promise<void> {
+    if (ms <= 0) return;
     await this.redis.eval(HOLD, 1, await this.slotKey(channel), Math.ceil(ms));
   }
 

@@ -43,4 +43,25 @@ describe('per-channel rate limit', () => {
     const srePost = posts.find((call) => call.args.channel === '#sre');
     expect(srePost!.at - enqueuedAt).toBeLessThan(700);
   });
+
+  test('an interval of 0 turns the limit off: posts to one channel go out back to back', async ({
+    slack,
+    startNotifier,
+  }) => {
+    const store = new MemoryNotificationStore();
+    const { notifier } = await startNotifier({ overrides: { store, concurrency: 3, channelIntervalMs: 0 } });
+    const incidents = ['d', 'e', 'f'].map((user, i) =>
+      store.putIncident(sampleIncident({ seq: 300 + i, entity: { type: 'user', id: `${user}@example.com` } })),
+    );
+    const records = incidents.map((incident) => store.addNotification(incident.id, 'opened'));
+    const enqueuedAt = Date.now();
+    await notifier.enqueue(records);
+    await vi.waitFor(
+      () => expect(records.map((r) => store.notification(r.id).status)).toEqual(records.map(() => 'sent')),
+      { timeout: 5_000, interval: 20 },
+    );
+    const posts = slack.callsTo('chat.postMessage').filter((call) => call.args.channel === '#sec-identity');
+    expect(posts.map((call) => call.ok)).toEqual([true, true, true]);
+    expect(Math.max(...posts.map((call) => call.at)) - enqueuedAt).toBeLessThan(900);
+  });
 });

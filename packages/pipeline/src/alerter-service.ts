@@ -35,6 +35,7 @@ export async function startAlerter(
     slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
     logger,
     clock: deps.clock,
+    channelIntervalMs: config.NOTIFY_CHANNEL_INTERVAL_MS,
   });
   await notifier.start();
   if (!config.SLACK_BOT_TOKEN) logger.warn({}, 'SLACK_BOT_TOKEN is not set: notifications go to the log, marked SLACK DISABLED');

@@ -38,6 +38,8 @@ export const DetectorEnv = z.object({
   DETECTOR_GROUP: z.string().default('vigil-detector'),
   /** Prefix of every Redis key the detector writes. */
   DETECTOR_KEY_PREFIX: z.string().default('vigil:det:'),
+  /** Partitions one detector works on at once. */
+  DETECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Optional YAML overriding rules: enabled, severity, owner, parameters (see config/rules.example.yaml). */
   RULES_FILE: z.string().optional(),
 });
@@ -57,6 +59,8 @@ export const AlerterEnv = z.object({
   SLACK_API_URL: z.string().url().optional(),
   /** BullMQ queue name for notifications. */
   NOTIFY_QUEUE: z.string().default('vigil-notifications'),
+  /** Minimum gap between new Slack messages in one channel (Slack allows about one a second). */
+  NOTIFY_CHANNEL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
 });
 
 export const ApiEnv = z.object({

@@ -25,6 +25,7 @@ export async function startDetector(
     detector,
     logger,
     groupId: config.DETECTOR_GROUP,
+    partitionsConsumedConcurrently: config.DETECTOR_CONCURRENCY,
   });
   logger.info({ rules: rules.map((r) => r.id), group: config.DETECTOR_GROUP }, 'detector consuming');
   return { name: 'detector', stop: orderedStop([() => subscription.stop(), () => redis.quit()]) };

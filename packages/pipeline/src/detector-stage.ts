@@ -23,6 +23,8 @@ export interface DetectorStageOptions {
   detector: BatchDetector;
   logger: Logger;
   groupId: string;
+  /** Partitions worked at once in this process (Redis round trips overlap); 1 keeps it simplest. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function startDetectorStage(options: DetectorStageOptions): Promise
   return bus.subscribe({
     groupId: options.groupId,
     topics: [topics.events],
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
     eachBatch: (batch) => handleEventBatch(batch, { bus, topics, detector, logger }),
   });
 }
