@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { IdempotencyKeyReusedError, IllegalTransitionError, IncidentNotFoundError } from '@vigil/incidents';
 import type { FieldError } from '@vigil/schema';
 
 /** The one error shape every response uses: `{ error: { code, message, details? } }`. */
@@ -41,4 +42,18 @@ export function invalidRequest(what: string, error: z.ZodError): ApiError {
         ],
   );
   return new ApiError(400, 'invalid_request', `invalid ${what}`, details);
+}
+
+/** The register's refusals as the HTTP answers a caller can act on; anything else is not the caller's. */
+export function fromStoreError(error: unknown): ApiError | null {
+  if (error instanceof IncidentNotFoundError) return new ApiError(404, 'incident_not_found', error.message);
+  if (error instanceof IllegalTransitionError) return new ApiError(409, 'illegal_transition', error.message);
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new ApiError(
+      422,
+      'idempotency_key_reused',
+      'this Idempotency-Key was already used for a different request; use a new key for a new request',
+    );
+  }
+  return null;
 }

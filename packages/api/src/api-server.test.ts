@@ -236,7 +236,13 @@ describe('API: failures', () => {
     const logger = new RecordingLogger();
     const failing = new Error('connect ECONNREFUSED postgres://vigil:hunter2@db:5432/vigil');
     const app = buildApiServer({
-      store: { getIncident: () => Promise.reject(failing), listIncidents: () => Promise.reject(failing) },
+      store: {
+        getIncident: () => Promise.reject(failing),
+        listIncidents: () => Promise.reject(failing),
+        transition: () => Promise.reject(failing),
+        updateDetails: () => Promise.reject(failing),
+        verifyChain: () => Promise.reject(failing),
+      },
       logger,
       tokens: [{ name: 'viewer-user', role: 'viewer', sha256: hashToken(TOKENS.viewer) }],
     });

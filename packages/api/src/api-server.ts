@@ -1,14 +1,20 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { IncidentQueries } from '@vigil/incidents';
+import type { ChainVerifier, IncidentCommands, IncidentQueries } from '@vigil/incidents';
 import { ValidationError } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
-import { ApiError, type ErrorBody } from './api-errors';
+import { ApiError, fromStoreError, type ErrorBody } from './api-errors';
 import { createTokenVerifier, type ApiTokenConfig } from './api-tokens';
+import { registerIncidentActionRoutes, type NotificationEnqueuer } from './incident-action-routes';
 import { registerIncidentRoutes } from './incident-routes';
 import { accessHook, principalOf } from './route-access';
 
 export interface ApiServerOptions {
-  store: IncidentQueries;
+  store: IncidentQueries & IncidentCommands & ChainVerifier;
+  /**
+   * Sends the notifications an action causes right away. Optional: they are in the outbox either way, and
+   * the notifier's sweeper sends what nobody enqueued, only later.
+   */
+  notifier?: NotificationEnqueuer;
   logger: Logger;
   /** Accepted bearer tokens, by hash. */
   tokens: readonly ApiTokenConfig[];
@@ -52,6 +58,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
 
   app.setErrorHandler(async (error: unknown, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send(error.toBody());
+    const refusal = fromStoreError(error);
+    if (refusal) return reply.code(refusal.statusCode).send(refusal.toBody());
     if (error instanceof ValidationError) {
       return reply
         .code(400)
@@ -75,5 +83,10 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
 
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
   registerIncidentRoutes(app, options.store);
+  registerIncidentActionRoutes(app, {
+    store: options.store,
+    logger,
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+  });
   return app;
 }

@@ -4,12 +4,13 @@ import { migrate, PgIncidentStore } from '@vigil/incidents';
 import { ManualClock } from '@vigil/runtime';
 import { Detection } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
-import { buildApiServer } from './api-server';
+import { buildApiServer, type ApiServerOptions } from './api-server';
 import { hashToken } from './api-tokens';
 
 export const TOKENS = {
   viewer: 'viewer-0b7f6c1e9d',
   auditor: 'auditor-5a2d8e4f31',
+  responder: 'responder-7e4b2a9c55',
   admin: 'admin-c93e1a7b02',
 } as const;
 
@@ -44,10 +45,14 @@ export interface ApiHarness {
   app: FastifyInstance;
   store: PgIncidentStore;
   logger: RecordingLogger;
+  clock: ManualClock;
 }
 
-/** A migrated store and an API over it with one token per role in `TOKENS`. */
-export async function apiOver(pool: Pool): Promise<ApiHarness> {
+/** A migrated store and an API over it with one token per role in `TOKENS`, named `<role>-user`. */
+export async function apiOver(
+  pool: Pool,
+  options: Pick<ApiServerOptions, 'notifier'> = {},
+): Promise<ApiHarness> {
   // The database fixture force-drops the database right after pool.end(), which resolves before connections
   // close; a connection killed mid-close (57P01) must not fail the run.
   pool.on('error', (error: Error & { code?: string }) => {
@@ -55,12 +60,10 @@ export async function apiOver(pool: Pool): Promise<ApiHarness> {
   });
   await migrate(pool);
   const logger = new RecordingLogger();
-  const store = new PgIncidentStore({
-    pool,
-    clock: new ManualClock(Date.parse('2026-02-01T00:00:00Z')),
-    logger,
-  });
+  const clock = new ManualClock(Date.parse('2026-02-01T00:00:00Z'));
+  const store = new PgIncidentStore({ pool, clock, logger });
   const app = buildApiServer({
+    ...options,
     store,
     logger,
     tokens: Object.entries(TOKENS).map(([role, token]) => ({
@@ -69,7 +72,7 @@ export async function apiOver(pool: Pool): Promise<ApiHarness> {
       sha256: hashToken(token),
     })),
   });
-  return { app, store, logger };
+  return { app, store, logger, clock };
 }
 
 export function bearer(token: string): { authorization: string } {

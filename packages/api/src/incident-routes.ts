@@ -34,7 +34,7 @@ export const ListIncidentsParams = z
     }
   });
 
-const IncidentParams = z.object({ id: z.guid('must be an incident id (a UUID)') });
+export const IncidentParams = z.object({ id: z.guid('must be an incident id (a UUID)') });
 
 export function registerIncidentRoutes(app: FastifyInstance, store: IncidentQueries): void {
   app.get('/v1/incidents', { config: { access: ANY_ROLE } }, async (request) => {

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import type { Detection, NotificationKind } from '@vigil/schema';
-import { decideDetection, type DetectionDecision, type NewIncident } from './detection-decision';
-import type { ApplyResult } from './incident-types';
-import type { NotificationRecord } from './notification-store';
+import type { Detection } from '@vigil/schema';
 import {
-  ACTIVE_STATUSES,
+  decideDetection,
+  type DetectionDecision,
+  type DetectionPolicy,
+  type NewIncident,
+} from './detection-decision';
+import type { ApplyOutcome, ApplyResult } from './incident-types';
+import {
   toIncidentRecord,
+  toLatestIncident,
   toNotificationRecord,
   type IncidentRow,
   type NotificationRow,
 } from './incident-rows';
+import { addNotification, firstRow } from './incident-writes';
 import { appendTimeline } from './timeline-writer';
 
 /** Losing one of these races means another transaction got there first: run again and see its result. */
@@ -19,12 +24,20 @@ export const APPLY_RACE_CONSTRAINTS = [
   'applied_detections_pkey',
 ] as const;
 
+const OUTCOME = {
+  open: 'opened',
+  update: 'updated',
+  reopen: 'reopened',
+  resolve: 'resolved',
+} as const satisfies Record<Exclude<DetectionDecision['kind'], 'ignore'>, ApplyOutcome>;
+
 /** One detection, start to finish, inside the caller's transaction. */
 export async function applyDetectionTx(
   client: PoolClient,
   detection: Detection,
   trace: Record<string, string>,
   now: Date,
+  policy: DetectionPolicy,
 ): Promise<ApplyResult> {
   const seen = await client.query<{ incident_id: string | null }>(
     'SELECT incident_id FROM applied_detections WHERE detection_id = $1',
@@ -33,12 +46,14 @@ export async function applyDetectionTx(
   const previous = seen.rows[0];
   if (previous) return duplicateResult(client, detection.id, previous.incident_id);
 
-  const live = await client.query<IncidentRow>(
-    'SELECT * FROM incidents WHERE dedup_key = $1 AND status = ANY($2) FOR UPDATE',
-    [detection.dedupKey, ACTIVE_STATUSES],
+  // The latest incident for the key, in any state: the live one if there is one (there is at most one, and
+  // it is always the latest), else the one a repeat may reopen or recur after.
+  const latest = await client.query<IncidentRow>(
+    'SELECT * FROM incidents WHERE dedup_key = $1 ORDER BY seq DESC LIMIT 1 FOR UPDATE',
+    [detection.dedupKey],
   );
-  const current = live.rows[0];
-  const decision = decideDetection(detection, current ? toIncidentRecord(current) : null);
+  const current = latest.rows[0];
+  const decision = decideDetection(detection, current ? toLatestIncident(current) : null, policy);
 
   if (decision.kind === 'ignore') {
     await recordApplied(client, detection, null, 'ignored', now);
@@ -52,7 +67,7 @@ export async function applyDetectionTx(
   await addEvidence(client, row.id, detection, now);
   await appendTimeline(client, [{ incidentId: row.id, ...decision.timeline }], now);
   const notification = await addNotification(client, row.id, decision.notify, detection.id, trace, now);
-  const outcome = decision.kind === 'open' ? 'opened' : decision.kind === 'update' ? 'updated' : 'resolved';
+  const outcome = OUTCOME[decision.kind];
   await recordApplied(client, detection, row.id, outcome, now);
   return { outcome, incident: toIncidentRecord(row), notifications: [notification] };
 }
@@ -86,8 +101,9 @@ async function openIncident(client: PoolClient, incident: NewIncident, now: Date
   const inserted = await client.query<IncidentRow>(
     `INSERT INTO incidents (id, seq, rule_id, rule_version, title, summary, criteria, category, severity, status,
        dedup_key, entity_type, entity_id, owner_key, first_event_at, detected_at, last_seen_at, detection_count,
-       created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $15, $16, 1, $17)
+       created_at, ack_due_at, resolve_due_at, recurrence_of, affected_systems)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $19, $20,
+       $21)
      RETURNING *`,
     [
       randomUUID(),
@@ -107,6 +123,10 @@ async function openIncident(client: PoolClient, incident: NewIncident, now: Date
       incident.detectedAt,
       incident.lastSeenAt,
       now,
+      incident.ackDueAt,
+      incident.resolveDueAt,
+      incident.recurrenceOf,
+      incident.affectedSystems,
     ],
   );
   return firstRow(inserted.rows);
@@ -115,13 +135,20 @@ async function openIncident(client: PoolClient, incident: NewIncident, now: Date
 async function changeIncident(
   client: PoolClient,
   id: string,
-  decision: Extract<DetectionDecision, { kind: 'update' | 'resolve' }>,
+  decision: Extract<DetectionDecision, { kind: 'update' | 'reopen' | 'resolve' }>,
 ): Promise<IncidentRow> {
-  if (decision.kind === 'update') {
+  if (decision.kind === 'update' || decision.kind === 'reopen') {
     const { update } = decision;
+    // A reopen takes the incident back to live: its resolution is history now (kept in the timeline), and an
+    // incident with resolved_at set would drop out of every period after it. Acknowledgement and containment
+    // stay: they are when people first responded.
+    const reopen =
+      decision.kind === 'reopen'
+        ? `, status = 'open', resolved_at = NULL, resolved_by = NULL, reopen_count = reopen_count + 1`
+        : '';
     const updated = await client.query<IncidentRow>(
       `UPDATE incidents SET severity = $2, criteria = $3, summary = $4, first_event_at = $5, last_seen_at = $6,
-         detection_count = $7
+         detection_count = $7, ack_due_at = $8, resolve_due_at = $9${reopen}
        WHERE id = $1 RETURNING *`,
       [
         id,
@@ -131,13 +158,18 @@ async function changeIncident(
         update.firstEventAt,
         update.lastSeenAt,
         update.detectionCount,
+        update.ackDueAt,
+        update.resolveDueAt,
       ],
     );
     return firstRow(updated.rows);
   }
   const { resolution } = decision;
+  // After a reopen, the downtime of each outage adds up.
   const resolved = await client.query<IncidentRow>(
-    `UPDATE incidents SET status = 'resolved', resolved_at = $2, resolved_by = $3, downtime_seconds = $4
+    `UPDATE incidents SET status = 'resolved', resolved_at = $2, resolved_by = $3,
+       downtime_seconds = CASE WHEN $4::double precision IS NULL THEN downtime_seconds
+                               ELSE coalesce(downtime_seconds, 0) + $4 END
      WHERE id = $1 RETURNING *`,
     [id, resolution.resolvedAt, resolution.resolvedBy, resolution.downtimeSeconds],
   );
@@ -172,34 +204,11 @@ async function addEvidence(
   );
 }
 
-async function addNotification(
-  client: PoolClient,
-  incidentId: string,
-  kind: NotificationKind,
-  detectionId: string,
-  trace: Record<string, string>,
-  now: Date,
-): Promise<NotificationRecord> {
-  // The incident row is locked (or new) in this transaction, so the count cannot move under us. No ':' in
-  // the id: BullMQ takes it as the job id and is moving to refuse ids containing ':'.
-  const counted = await client.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM notifications WHERE incident_id = $1 AND kind = $2',
-    [incidentId, kind],
-  );
-  const n = (counted.rows[0]?.n ?? 0) + 1;
-  const inserted = await client.query<NotificationRow>(
-    `INSERT INTO notifications (id, incident_id, kind, detection_id, status, trace, created_at)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING *`,
-    [`${incidentId}.${kind}.${n}`, incidentId, kind, detectionId, JSON.stringify(trace), now],
-  );
-  return toNotificationRecord(firstRow(inserted.rows));
-}
-
 async function recordApplied(
   client: PoolClient,
   detection: Detection,
   incidentId: string | null,
-  outcome: 'opened' | 'updated' | 'resolved' | 'ignored',
+  outcome: Exclude<ApplyOutcome, 'duplicate'>,
   now: Date,
 ): Promise<void> {
   await client.query(
@@ -207,10 +216,4 @@ async function recordApplied(
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [detection.id, incidentId, outcome, detection.ruleId, detection.dedupKey, now],
   );
-}
-
-function firstRow<T>(rows: T[]): T {
-  const row = rows[0];
-  if (row === undefined) throw new Error('expected a row back from the database');
-  return row;
 }

@@ -1,15 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { firingDetection, resolvedDetection } from './detection-fixtures';
-import { decideDetection, type ActiveIncident } from './detection-decision';
+import { firingDetection, resolvedDetection, serviceDownDetection } from './detection-fixtures';
+import {
+  decideDetection,
+  DEFAULT_DETECTION_POLICY,
+  type DetectionPolicy,
+  type LatestIncident,
+} from './detection-decision';
 
-const active: ActiveIncident = {
+const active: LatestIncident = {
+  id: '0b9d2f4e-3c1a-4e8b-9f7d-6a5b4c3d2e1f',
+  seq: 7,
   status: 'open',
   severity: 'SEV2',
   criteria: ['CC7.2', 'CC7.3'],
   firstEventAt: '2026-01-01T00:00:00.000Z',
+  detectedAt: '2026-01-01T00:05:00.000Z',
   lastSeenAt: '2026-01-01T00:05:00.000Z',
   detectionCount: 1,
+  resolvedAt: null,
+  resolvedBy: null,
+  // SEV2: 30 minutes to acknowledge, 24 hours to resolve.
+  ackDueAt: '2026-01-01T00:35:00.000Z',
+  resolveDueAt: '2026-01-02T00:05:00.000Z',
 };
+
+/** The same incident, resolved by the rule at 01:00. */
+const resolved: LatestIncident = {
+  ...active,
+  status: 'resolved',
+  resolvedAt: '2026-01-01T01:00:00.000Z',
+  resolvedBy: 'vigil:identity.brute-force',
+};
+
+const tenMinuteWindow: DetectionPolicy = { ...DEFAULT_DETECTION_POLICY, reopenWindowMs: 10 * 60_000 };
 
 describe('decideDetection', () => {
   it('opens an incident from a firing detection when none is live', () => {
@@ -23,11 +46,38 @@ describe('decideDetection', () => {
       detectedAt: '2026-01-01T00:05:00.000Z',
       lastSeenAt: '2026-01-01T00:05:00.000Z',
       entity: { type: 'user', id: 'alice@example.com' },
+      ackDueAt: '2026-01-01T00:35:00.000Z',
+      resolveDueAt: '2026-01-02T00:05:00.000Z',
+      recurrenceOf: null,
+      affectedSystems: [],
     });
     expect(decision.timeline).toMatchObject({
       kind: 'detected',
       actor: 'vigil:identity.brute-force',
-      data: { detectionId: 'd1', evidence: ['okta:d1'] },
+      data: { detectionId: 'd1', evidence: ['okta:d1'], ackDueAt: '2026-01-01T00:35:00.000Z' },
+    });
+    expect(decision.timeline.data).not.toHaveProperty('recurrenceOf');
+  });
+
+  it('takes response targets from the policy, and a service entity as the affected system', () => {
+    const policy: DetectionPolicy = {
+      ...DEFAULT_DETECTION_POLICY,
+      responseTargets: {
+        ...DEFAULT_DETECTION_POLICY.responseTargets,
+        SEV1: { ackMinutes: 5, resolveMinutes: 60 },
+      },
+    };
+    const decision = decideDetection(
+      serviceDownDetection({ id: 'down', detectedAt: '2026-01-01T00:05:00.000Z' }),
+      null,
+      policy,
+    );
+    if (decision.kind !== 'open') throw new Error(`expected an open, got ${decision.kind}`);
+    expect(decision.incident).toMatchObject({
+      severity: 'SEV1',
+      ackDueAt: '2026-01-01T00:10:00.000Z',
+      resolveDueAt: '2026-01-01T01:05:00.000Z',
+      affectedSystems: ['api'],
     });
   });
 
@@ -46,6 +96,8 @@ describe('decideDetection', () => {
       firstEventAt: '2026-01-01T00:00:00.000Z',
       lastSeenAt: '2026-01-01T00:09:00.000Z',
       detectionCount: 2,
+      ackDueAt: '2026-01-01T00:35:00.000Z',
+      resolveDueAt: '2026-01-02T00:05:00.000Z',
     });
     expect(decision.timeline.kind).toBe('detection-added');
     expect(decision.timeline.data).not.toHaveProperty('severityChanged');
@@ -62,6 +114,12 @@ describe('decideDetection', () => {
     expect(decision.timeline.data).toMatchObject({
       severityChanged: { from: 'SEV2', to: 'SEV1' },
       criteriaAdded: ['CC6.1'],
+      targetsTightened: { ackDueAt: '2026-01-01T00:20:00.000Z', resolveDueAt: '2026-01-01T04:05:00.000Z' },
+    });
+    // SEV1 from the original detection time: 15 minutes and 4 hours.
+    expect(decision.update).toMatchObject({
+      ackDueAt: '2026-01-01T00:20:00.000Z',
+      resolveDueAt: '2026-01-01T04:05:00.000Z',
     });
   });
 
@@ -79,6 +137,8 @@ describe('decideDetection', () => {
     expect(decision.update.severity).toBe('SEV2');
     expect(decision.update.firstEventAt).toBe('2025-12-31T23:59:00.000Z');
     expect(decision.update.lastSeenAt).toBe('2026-01-01T00:05:00.000Z');
+    expect(decision.update.ackDueAt).toBe(active.ackDueAt);
+    expect(decision.timeline.data).not.toHaveProperty('targetsTightened');
   });
 
   it('resolves the live incident at the detection time, by the rule, with measured downtime', () => {
@@ -118,5 +178,70 @@ describe('decideDetection', () => {
 
   it('ignores a resolution when nothing is live for the dedup key', () => {
     expect(decideDetection(resolvedDetection({ id: 'r3' }), null).kind).toBe('ignore');
+    for (const status of ['resolved', 'closed', 'dismissed'] as const) {
+      expect(decideDetection(resolvedDetection({ id: 'r4' }), { ...resolved, status }).kind).toBe('ignore');
+    }
+  });
+
+  it('reopens a resolved incident firing again within the window, saying what it was resolved as', () => {
+    const decision = decideDetection(
+      firingDetection({ id: 'again', detectedAt: '2026-01-01T01:09:59.999Z' }),
+      resolved,
+      tenMinuteWindow,
+    );
+    if (decision.kind !== 'reopen') throw new Error(`expected a reopen, got ${decision.kind}`);
+    expect(decision.notify).toBe('updated');
+    expect(decision.update).toMatchObject({ detectionCount: 2, lastSeenAt: '2026-01-01T01:09:59.999Z' });
+    expect(decision.timeline).toEqual({
+      kind: 'reopened',
+      actor: 'vigil:identity.brute-force',
+      data: {
+        detectionId: 'again',
+        detectedAt: '2026-01-01T01:09:59.999Z',
+        detectionCount: 2,
+        evidence: ['okta:again'],
+        previousResolution: {
+          resolvedAt: '2026-01-01T01:00:00.000Z',
+          resolvedBy: 'vigil:identity.brute-force',
+        },
+        reopenWindowMs: 600_000,
+      },
+    });
+  });
+
+  it('opens a recurrence, not a reopen, at the end of the window or after a final state', () => {
+    const atWindowEnd = decideDetection(
+      firingDetection({ id: 'later', detectedAt: '2026-01-01T01:10:00.000Z' }),
+      resolved,
+      tenMinuteWindow,
+    );
+    if (atWindowEnd.kind !== 'open') throw new Error(`expected an open, got ${atWindowEnd.kind}`);
+    expect(atWindowEnd.incident.recurrenceOf).toBe(resolved.id);
+    expect(atWindowEnd.incident.detectedAt).toBe('2026-01-01T01:10:00.000Z');
+    expect(atWindowEnd.timeline.data.recurrenceOf).toEqual({
+      incidentId: resolved.id,
+      ref: 'INC-7',
+      status: 'resolved',
+      resolvedAt: '2026-01-01T01:00:00.000Z',
+    });
+
+    // Closed and dismissed are final: even a moment later, a detection opens a new incident.
+    for (const status of ['closed', 'dismissed'] as const) {
+      const decision = decideDetection(
+        firingDetection({ id: 'soon', detectedAt: '2026-01-01T01:00:01.000Z' }),
+        { ...resolved, status },
+        tenMinuteWindow,
+      );
+      expect(decision).toMatchObject({ kind: 'open', incident: { recurrenceOf: resolved.id } });
+    }
+  });
+
+  it('counts a late detection stamped before the resolution as within the window', () => {
+    const decision = decideDetection(
+      firingDetection({ id: 'late', detectedAt: '2026-01-01T00:59:00.000Z' }),
+      resolved,
+      tenMinuteWindow,
+    );
+    expect(decision.kind).toBe('reopen');
   });
 });

@@ -1,4 +1,6 @@
 import type { Category, NotificationKind, Severity } from '@vigil/schema';
+import type { LatestIncident } from './detection-decision';
+import type { FollowUp } from './incident-inputs';
 import type {
   CommunicationEntry,
   EvidenceEntry,
@@ -38,6 +40,21 @@ export interface IncidentRow {
   slack_channel: string | null;
   slack_ts: string | null;
   created_at: Date;
+  closed_at: Date | null;
+  closed_by: string | null;
+  dismissed_at: Date | null;
+  dismissed_by: string | null;
+  dismissal_reason: string | null;
+  ack_due_at: Date;
+  resolve_due_at: Date;
+  recurrence_of: string | null;
+  reopen_count: number;
+  root_cause: string | null;
+  remediation: string | null;
+  postmortem_url: string | null;
+  follow_ups: FollowUp[];
+  affected_systems: string[];
+  dc4_candidate: boolean;
 }
 
 export interface NotificationRow {
@@ -52,8 +69,6 @@ export interface NotificationRow {
   created_at: Date;
   sent_at: Date | null;
 }
-
-export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'contained'];
 
 export function toIncidentRecord(row: IncidentRow): IncidentRecord {
   return {
@@ -82,7 +97,41 @@ export function toIncidentRecord(row: IncidentRow): IncidentRecord {
     containedAt: iso(row.contained_at),
     containedBy: row.contained_by,
     resolvedBy: row.resolved_by,
+    closedAt: iso(row.closed_at),
+    closedBy: row.closed_by,
+    dismissedAt: iso(row.dismissed_at),
+    dismissedBy: row.dismissed_by,
+    dismissalReason: row.dismissal_reason,
+    ackDueAt: row.ack_due_at.toISOString(),
+    resolveDueAt: row.resolve_due_at.toISOString(),
+    recurrenceOf: row.recurrence_of,
+    reopenCount: row.reopen_count,
+    rootCause: row.root_cause,
+    remediation: row.remediation,
+    postmortemUrl: row.postmortem_url,
+    followUps: row.follow_ups,
+    affectedSystems: row.affected_systems,
+    dc4Candidate: row.dc4_candidate,
     createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** What `decideDetection` needs of the latest incident for a dedup key. */
+export function toLatestIncident(row: IncidentRow): LatestIncident {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    status: row.status,
+    severity: row.severity,
+    criteria: row.criteria,
+    firstEventAt: row.first_event_at.toISOString(),
+    detectedAt: row.detected_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    detectionCount: row.detection_count,
+    resolvedAt: iso(row.resolved_at),
+    resolvedBy: row.resolved_by,
+    ackDueAt: row.ack_due_at.toISOString(),
+    resolveDueAt: row.resolve_due_at.toISOString(),
   };
 }
 

@@ -1,13 +1,39 @@
 import type { Detection } from '@vigil/schema';
+import type { IncidentAction } from './incident-lifecycle';
+import type { ActionFields, FollowUp, IncidentDetailsPatchInput } from './incident-inputs';
 import type { IncidentStatus, IncidentView, NotificationRecord } from './notification-store';
 
-/** The whole incident row: what the notifier sees plus who acted on it and when. */
+/**
+ * The whole incident row: what the notifier sees plus who acted on it and when. `acknowledged*` and
+ * `contained*` keep the first time each happened, also across a reopen; `resolved*` is the latest
+ * resolution, cleared while a reopened incident is live. The timeline has every step.
+ */
 export interface IncidentRecord extends IncidentView {
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
   containedAt: string | null;
   containedBy: string | null;
   resolvedBy: string | null;
+  closedAt: string | null;
+  closedBy: string | null;
+  dismissedAt: string | null;
+  /** The reviewer who decided the detection was no incident. */
+  dismissedBy: string | null;
+  dismissalReason: string | null;
+  /** Response targets of its severity, from detection. */
+  ackDueAt: string;
+  resolveDueAt: string;
+  /** The previous incident for the same dedup key, when this one opened after that one was over. */
+  recurrenceOf: string | null;
+  /** How often a detection brought it back from resolved within the reopen window. */
+  reopenCount: number;
+  rootCause: string | null;
+  remediation: string | null;
+  postmortemUrl: string | null;
+  followUps: FollowUp[];
+  affectedSystems: string[];
+  /** May need describing as a significant incident in the system description (DC 4). */
+  dc4Candidate: boolean;
   createdAt: string;
 }
 
@@ -83,7 +109,7 @@ export interface IncidentQueries {
   listIncidents(query?: ListIncidentsQuery): Promise<IncidentPage>;
 }
 
-export type ApplyOutcome = 'opened' | 'updated' | 'resolved' | 'duplicate' | 'ignored';
+export type ApplyOutcome = 'opened' | 'updated' | 'reopened' | 'resolved' | 'duplicate' | 'ignored';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
@@ -100,9 +126,57 @@ export interface ApplyOptions {
   trace?: Record<string, string>;
 }
 
+/** The entry a broken chain names, when it is there to be read (a missing entry is not). */
+export interface BrokenEntry {
+  incidentId: string;
+  /** `INC-<seq>` of its incident. */
+  incidentRef: string | null;
+  kind: string;
+  actor: string;
+  at: string;
+}
+
 export type ChainVerification =
-  { ok: true; entries: number; head: string } | { ok: false; firstBrokenId: number; reason: string };
+  | { ok: true; entries: number; head: string }
+  | { ok: false; firstBrokenId: number; reason: string; entry: BrokenEntry | null };
 
 export interface DetectionApplier {
   applyDetection(detection: Detection, options?: ApplyOptions): Promise<ApplyResult>;
+}
+
+export interface ChainVerifier {
+  /** Recomputes the whole chain and names the first broken entry. */
+  verifyChain(): Promise<ChainVerification>;
+}
+
+export interface ActionOptions {
+  /** Who acts, as `*_by` columns and the timeline name them: `api:<token name>`, `slack:<user id>`. */
+  actor: string;
+  /**
+   * A Slack action id or an HTTP Idempotency-Key, namespaced by the caller. Its first use is applied; later
+   * uses change nothing and return the first result. Reusing a key for a different request is refused.
+   */
+  idempotencyKey?: string;
+  /** W3C trace context of the request, kept with the notifications it causes. */
+  trace?: Record<string, string>;
+}
+
+export type TransitionInput = ActionFields & ActionOptions;
+
+export interface TransitionResult {
+  incident: IncidentRecord;
+  /** Notifications to enqueue; on a replay, those of the first use still pending. */
+  notifications: NotificationRecord[];
+  /** True when the idempotency key had been used before and nothing was done this time. */
+  replayed: boolean;
+}
+
+/** The write side people use, through Slack or the API. */
+export interface IncidentCommands {
+  transition(incidentId: string, action: IncidentAction, input: TransitionInput): Promise<TransitionResult>;
+  updateDetails(
+    incidentId: string,
+    patch: IncidentDetailsPatchInput,
+    options: ActionOptions,
+  ): Promise<TransitionResult>;
 }

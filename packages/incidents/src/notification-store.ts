@@ -1,6 +1,13 @@
 import type { Category, Entity, NotificationKind, Severity } from '@vigil/schema';
 
-export const INCIDENT_STATUSES = ['open', 'acknowledged', 'contained', 'resolved', 'closed', 'dismissed'] as const;
+export const INCIDENT_STATUSES = [
+  'open',
+  'acknowledged',
+  'contained',
+  'resolved',
+  'closed',
+  'dismissed',
+] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** What a notifier needs to know about an incident to write its Slack message. */
@@ -56,7 +63,9 @@ export interface DeliveredMessage {
  * before the BullMQ job exists; the sweeper re-enqueues what is still pending.
  */
 export interface NotificationStore {
-  loadForDelivery(notificationId: string): Promise<{ notification: NotificationRecord; incident: IncidentView } | null>;
+  loadForDelivery(
+    notificationId: string,
+  ): Promise<{ notification: NotificationRecord; incident: IncidentView } | null>;
   /**
    * Marks the notification sent and records every Slack message in the incident's communications and
    * timeline. The first `chat.postMessage` of an incident becomes `incident.slack`. Idempotent.

@@ -116,15 +116,17 @@ describe('PgIncidentStore.applyDetection', () => {
     expect(await registerCounts(database.pool)).toMatchObject({ incidents: 0, timeline: 0, applied: 1 });
   });
 
-  test('a firing detection after a resolution opens a new incident with the next number', async ({
+  test('a firing detection after the reopen window opens a new incident with the next number', async ({
     database,
   }) => {
     const { store } = await migratedStore(database.pool);
     await store.applyDetection(serviceDownDetection({ id: 'a' }));
     await store.applyDetection(resolvedDetection({ id: 'b' }));
-    const reopened = await store.applyDetection(serviceDownDetection({ id: 'c', eventId: 'probe:c' }));
-    expect(reopened.outcome).toBe('opened');
-    expect(reopened.incident?.seq).toBe(2);
+    const recurrence = await store.applyDetection(
+      serviceDownDetection({ id: 'c', eventId: 'probe:c', detectedAt: '2026-01-01T01:05:00.000Z' }),
+    );
+    expect(recurrence.outcome).toBe('opened');
+    expect(recurrence.incident?.seq).toBe(2);
   });
 
   test('alerters applying detections for one dedup key at once end with one incident', async ({

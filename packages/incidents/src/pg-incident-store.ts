@@ -1,19 +1,30 @@
 import type { Pool } from 'pg';
-import type { Clock } from '@vigil/runtime';
+import { z } from 'zod';
+import { ValidationError, type Clock } from '@vigil/runtime';
 import type { Detection } from '@vigil/schema';
 import { extractTrace, withSpan, type Logger } from '@vigil/telemetry';
+import { ACTION_KEY_CONSTRAINT } from './action-keys';
 import { APPLY_RACE_CONSTRAINTS, applyDetectionTx } from './apply-detection';
 import { verifyChain } from './chain-verifier';
+import { DEFAULT_REOPEN_WINDOW_MS, type DetectionPolicy } from './detection-decision';
+import { Actor, IncidentDetailsPatch, inputErrors, type IncidentDetailsPatchInput } from './incident-inputs';
+import { INCIDENT_ACTIONS, type IncidentAction } from './incident-lifecycle';
 import { getIncident, listIncidents } from './incident-queries';
+import { transitionTx, updateDetailsTx } from './incident-transitions';
 import type {
+  ActionOptions,
   ApplyOptions,
   ApplyResult,
   ChainVerification,
+  ChainVerifier,
   DetectionApplier,
+  IncidentCommands,
   IncidentDetail,
   IncidentPage,
   IncidentQueries,
   ListIncidentsQuery,
+  TransitionInput,
+  TransitionResult,
 } from './incident-types';
 import { listUndelivered, loadForDelivery, recordDeliveryTx, recordFailureTx } from './notification-outbox';
 import type {
@@ -23,24 +34,52 @@ import type {
   NotificationStore,
 } from './notification-store';
 import { inTransaction, isTransientConflict, isUniqueViolation } from './pg-transaction';
+import { DEFAULT_RESPONSE_TARGETS, ResponseTargets } from './response-targets';
 
 export interface PgIncidentStoreOptions {
   /** A pool on a database that `migrate` has brought up to date. */
   pool: Pool;
   clock: Clock;
   logger: Logger;
+  /**
+   * A firing detection less than this long (event time) after its incident was resolved reopens it; later,
+   * it opens a new incident marked as a recurrence. One hour when not given.
+   */
+  reopenWindowMs?: number;
+  /** Acknowledge / resolve targets per severity, fixed on each incident as it opens. */
+  responseTargets?: ResponseTargets;
 }
 
+const ActionOptionsSchema = z.object({
+  actor: Actor,
+  idempotencyKey: z.string().min(1).max(600, 'must be at most 600 characters').optional(),
+  trace: z.record(z.string(), z.string()).optional(),
+});
+
 /** The incident register on PostgreSQL: detections in, incidents, timeline and notification outbox out. */
-export class PgIncidentStore implements DetectionApplier, IncidentQueries, NotificationStore {
+export class PgIncidentStore
+  implements DetectionApplier, IncidentQueries, IncidentCommands, ChainVerifier, NotificationStore
+{
   private readonly pool: Pool;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly policy: DetectionPolicy;
 
   constructor(options: PgIncidentStoreOptions) {
     this.pool = options.pool;
     this.clock = options.clock;
     this.logger = options.logger.child({ component: 'incident-store' });
+    const reopenWindowMs = options.reopenWindowMs ?? DEFAULT_REOPEN_WINDOW_MS;
+    if (!Number.isFinite(reopenWindowMs) || reopenWindowMs < 0) {
+      throw new RangeError(
+        `reopenWindowMs must be a non-negative number of milliseconds, not ${reopenWindowMs}`,
+      );
+    }
+    const targets = ResponseTargets.safeParse(options.responseTargets ?? DEFAULT_RESPONSE_TARGETS);
+    if (!targets.success) {
+      throw new ValidationError('invalid responseTargets', inputErrors(targets.error, 'not a severity'));
+    }
+    this.policy = { reopenWindowMs, responseTargets: targets.data };
   }
 
   /**
@@ -56,7 +95,7 @@ export class PgIncidentStore implements DetectionApplier, IncidentQueries, Notif
       async (span) => {
         const result = await inTransaction(
           this.pool,
-          (client) => applyDetectionTx(client, detection, trace, this.now()),
+          (client) => applyDetectionTx(client, detection, trace, this.now(), this.policy),
           {
             name: 'apply-detection',
             logger: this.logger,
@@ -76,6 +115,66 @@ export class PgIncidentStore implements DetectionApplier, IncidentQueries, Notif
       // The detection's own trace, when it came with one, so the span sits under the event that caused it.
       options.trace ? extractTrace(options.trace) : undefined,
     );
+  }
+
+  /**
+   * A person's action on an incident, in one transaction holding its row lock: the state change and who made
+   * it, a timeline entry naming the actor, and an 'updated' or 'resolved' notification (none for a comment).
+   * Throws `IncidentNotFoundError`, `IllegalTransitionError`, `ValidationError` (fields) or
+   * `IdempotencyKeyReusedError`.
+   */
+  async transition(
+    incidentId: string,
+    action: IncidentAction,
+    input: TransitionInput,
+  ): Promise<TransitionResult> {
+    const { actor, idempotencyKey, trace, ...fields } = input;
+    if (!INCIDENT_ACTIONS.includes(action)) {
+      throw new ValidationError('invalid action', [
+        { path: 'action', message: `must be one of ${INCIDENT_ACTIONS.join(', ')}` },
+      ]);
+    }
+    const options = this.actionOptions({ actor, idempotencyKey, trace });
+    return withSpan('incidents.transition', { 'vigil.action': action }, async (span) => {
+      const result = await this.inActionTransaction(`transition-${action}`, (client) =>
+        transitionTx(client, incidentId, action, fields, options, this.now()),
+      );
+      span.setAttribute('vigil.incident_seq', result.incident.seq);
+      span.setAttribute('vigil.replayed', result.replayed);
+      this.logger.info(
+        { incidentId, seq: result.incident.seq, action, actor: options.actor, replayed: result.replayed },
+        'incident action applied',
+      );
+      return result;
+    });
+  }
+
+  /**
+   * Sets or corrects the post-incident record (root cause, remediation, postmortem link, follow-ups, affected
+   * systems, DC 4 flag). Each change is written to the timeline with its old and new value; fields that
+   * already hold the value given record nothing.
+   */
+  async updateDetails(
+    incidentId: string,
+    patch: IncidentDetailsPatchInput,
+    actionOptions: ActionOptions,
+  ): Promise<TransitionResult> {
+    const parsed = IncidentDetailsPatch.safeParse(patch);
+    if (!parsed.success) {
+      throw new ValidationError(
+        'invalid incident details',
+        inputErrors(parsed.error, 'not an incident detail'),
+      );
+    }
+    const options = this.actionOptions(actionOptions);
+    const result = await this.inActionTransaction('update-details', (client) =>
+      updateDetailsTx(client, incidentId, parsed.data, options, this.now()),
+    );
+    this.logger.info(
+      { incidentId, seq: result.incident.seq, actor: options.actor, replayed: result.replayed },
+      'incident details updated',
+    );
+    return result;
   }
 
   getIncident(id: string): Promise<IncidentDetail | null> {
@@ -123,6 +222,28 @@ export class PgIncidentStore implements DetectionApplier, IncidentQueries, Notif
 
   listUndelivered(olderThanMs: number, limit: number): Promise<NotificationRecord[]> {
     return listUndelivered(this.pool, olderThanMs, limit, this.now());
+  }
+
+  private actionOptions(options: ActionOptions): ActionOptions {
+    const parsed = ActionOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new ValidationError('invalid action options', inputErrors(parsed.error, 'not an action option'));
+    }
+    const { actor, idempotencyKey, trace } = parsed.data;
+    return {
+      actor,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(trace ? { trace } : {}),
+    };
+  }
+
+  private inActionTransaction<T>(name: string, work: Parameters<typeof inTransaction<T>>[1]): Promise<T> {
+    return inTransaction(this.pool, work, {
+      name,
+      logger: this.logger,
+      // Two requests using one idempotency key on different incidents: the loser runs again and is refused.
+      retryIf: (error) => isTransientConflict(error) || isUniqueViolation(error, [ACTION_KEY_CONSTRAINT]),
+    });
   }
 
   private now(): Date {

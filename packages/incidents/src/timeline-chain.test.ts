@@ -85,6 +85,13 @@ describe('incident timeline', () => {
       ok: false,
       firstBrokenId: 3,
       reason: 'content does not match its hash: the entry was altered',
+      entry: {
+        incidentId: expect.any(String),
+        incidentRef: 'INC-1',
+        kind: 'detection-added',
+        actor: 'vigil:identity.brute-force',
+        at: '2026-01-01T00:06:00.000Z',
+      },
     });
   });
 
@@ -95,7 +102,12 @@ describe('incident timeline', () => {
     expect(await store.verifyChain()).toMatchObject({ ok: false, firstBrokenId: 4 });
 
     await behindTheDatabasesBack(database.pool, 'DELETE FROM incident_timeline WHERE id = 2');
-    expect(await store.verifyChain()).toEqual({ ok: false, firstBrokenId: 2, reason: 'entry 2 is missing' });
+    expect(await store.verifyChain()).toEqual({
+      ok: false,
+      firstBrokenId: 2,
+      reason: 'entry 2 is missing',
+      entry: null,
+    });
   });
 
   test('verifyChain on an empty register is ok with the genesis head', async ({ database }) => {
