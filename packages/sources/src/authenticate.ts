@@ -26,6 +26,13 @@ export function hmacSignature(secret: string, timestamp: string, body: Buffer | 
   return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
+export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
+
+/** GitHub's `X-Hub-Signature-256` value for a body: `sha256=` and the hex HMAC-SHA256 of the raw bytes. */
+export function githubSignature(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
 /**
  * Checks a request against the source's configured credential. The answer says which header was
  * missing or wrong, never what was expected.
@@ -69,6 +76,16 @@ export function authenticate(source: SourceDefinition, headers: Headers, rawBody
       return constantTimeEqual(signature, expected)
         ? { ok: true }
         : { ok: false, header: auth.signatureHeader, problem: 'signature does not match the body' };
+    }
+    case 'github-signature': {
+      const signature = single(headers, GITHUB_SIGNATURE_HEADER);
+      if (signature === undefined) return { ok: false, header: GITHUB_SIGNATURE_HEADER, problem: 'missing' };
+      if (!/^sha256=[0-9a-f]{64}$/i.test(signature)) {
+        return { ok: false, header: GITHUB_SIGNATURE_HEADER, problem: 'expected sha256=<64 hex digits>' };
+      }
+      return constantTimeEqual(signature.toLowerCase(), githubSignature(source.secret, rawBody))
+        ? { ok: true }
+        : { ok: false, header: GITHUB_SIGNATURE_HEADER, problem: 'signature does not match the body' };
     }
   }
 }

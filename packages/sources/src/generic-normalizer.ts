@@ -1,6 +1,7 @@
 import type { VigilEvent } from '@vigil/schema';
 import { EventKind, Entity, fieldErrors, OCSF_CLASS_BY_KIND, Outcome, Timestamp } from '@vigil/schema';
 import { z } from 'zod';
+import { checkHeartbeatEntity } from './heartbeat';
 import type { Normalizer, NormalizeResult } from './normalizer';
 
 /**
@@ -43,6 +44,8 @@ export const genericNormalizer: Normalizer = {
       return { ok: false, reason: 'does not match the generic event format', errors: fieldErrors(parsed.error) };
     }
     const e = parsed.data;
+    const notItself = e.kind === 'heartbeat' ? checkHeartbeatEntity(e.entity, source) : undefined;
+    if (notItself) return { ok: false, reason: 'a heartbeat must name the source that sends it', errors: [notItself] };
     const event: VigilEvent = {
       id: `${source}:${e.id}`,
       source,

@@ -1,6 +1,7 @@
 import { encode, type Bus, type OutgoingMessage } from '@vigil/bus';
 import { entityKey, type FieldError, type TopicNames } from '@vigil/schema';
 import { injectTrace } from '@vigil/telemetry';
+import type { DeliveryMeta } from './normalizer';
 import { NORMALIZERS } from './normalizers';
 import type { SourceDefinition } from './source-config';
 
@@ -23,6 +24,18 @@ export interface DeliveryContext {
   receivedAt: string;
   /** Asked with the number of items before anything is written; a refusal writes nothing. */
   admit?: (itemCount: number) => { ok: true } | { ok: false; retryAfterSeconds: number };
+  /** The request headers; only those the format's normaliser names in `headers` reach it. */
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+function pickHeaders(headers: DeliveryContext['headers'], names: readonly string[] | undefined): DeliveryMeta {
+  const picked: Record<string, string> = {};
+  for (const name of names ?? []) {
+    const value = headers?.[name];
+    const single = Array.isArray(value) ? value[0] : value;
+    if (single !== undefined) picked[name] = single;
+  }
+  return { headers: picked };
 }
 
 /**
@@ -37,7 +50,8 @@ export async function ingestDelivery(
 ): Promise<DeliveryOutcome> {
   const normalizer = NORMALIZERS[source.format];
   const stage = `ingest:${source.name}`;
-  const split = normalizer.split(body);
+  const meta = pickHeaders(ctx.headers, normalizer.headers);
+  const split = normalizer.split(body, meta);
   if (!split.ok) {
     await publishDeadLetters(ctx, [deadLetter(stage, source.name, ctx.receivedAt, split.reason, split.errors, body)]);
     return { kind: 'unreadable', reason: split.reason, errors: split.errors };
@@ -51,7 +65,7 @@ export async function ingestDelivery(
   const dead: OutgoingMessage[] = [];
   const rejected: RejectedItem[] = [];
   split.items.forEach((item, index) => {
-    const result = normalizer.normalize(item, { source: source.name, receivedAt: ctx.receivedAt });
+    const result = normalizer.normalize(item, { source: source.name, receivedAt: ctx.receivedAt, headers: meta.headers });
     if (result.ok) {
       events.push(encode('events', entityKey(result.event.entity), result.event, headers));
       eventIds.push(result.event.id);

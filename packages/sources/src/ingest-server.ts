@@ -3,7 +3,8 @@ import type { Clock } from '@vigil/runtime';
 import type { TopicNames } from '@vigil/schema';
 import { withSpan, type Logger } from '@vigil/telemetry';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { authenticate } from './authenticate';
+import { authenticate, GITHUB_SIGNATURE_HEADER } from './authenticate';
+import { DeliveryIdGuard } from './github-delivery-guard';
 import { deadLetterUnparsable, ingestDelivery, type DeliveryContext } from './ingest-delivery';
 import { parseJsonBody } from './json-body';
 import { RateLimiter } from './rate-limiter';
@@ -39,6 +40,7 @@ export function buildIngestServer(options: IngestServerOptions): FastifyInstance
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const sources = new Map(options.sources.map((s) => [s.name, s]));
   const limiter = new RateLimiter(clock);
+  const deliveryIds = new DeliveryIdGuard();
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024, logger: false, return503OnClosing: true });
 
   // Keep the raw bytes: signatures are computed over them, and the body is only parsed once authenticated.
@@ -91,6 +93,10 @@ export function buildIngestServer(options: IngestServerOptions): FastifyInstance
         topics,
         receivedAt: new Date(clock.now()).toISOString(),
         admit: (count) => limiter.take(source.name, count, source.rateLimit),
+        headers:
+          source.auth.type === 'github-signature'
+            ? deliveryIds.stabilize(source.name, GITHUB_SIGNATURE_HEADER, request.headers)
+            : request.headers,
       };
       try {
         const text = raw.toString('utf8');

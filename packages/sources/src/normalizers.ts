@@ -1,4 +1,9 @@
+import { alertmanagerNormalizer } from './alertmanager-normalizer';
+import { backupNormalizer } from './backup-normalizer';
+import { cloudtrailNormalizer } from './cloudtrail-normalizer';
 import { genericNormalizer } from './generic-normalizer';
+import { githubNormalizer } from './github-normalizer';
+import { googleWorkspaceNormalizer } from './google-workspace-normalizer';
 import type { Normalizer } from './normalizer';
 import { oktaNormalizer } from './okta-normalizer';
 import type { SourceFormat } from './source-config';
@@ -7,4 +12,9 @@ import type { SourceFormat } from './source-config';
 export const NORMALIZERS: Readonly<Record<SourceFormat, Normalizer>> = {
   generic: genericNormalizer,
   'okta-event-hook': oktaNormalizer,
+  alertmanager: alertmanagerNormalizer,
+  backup: backupNormalizer,
+  cloudtrail: cloudtrailNormalizer,
+  github: githubNormalizer,
+  'google-workspace': googleWorkspaceNormalizer,
 };

@@ -2,6 +2,7 @@ import { fieldErrors, OCSF_CLASS_BY_KIND, type EventKind, type Outcome, type Vig
 import { z } from 'zod';
 import { checkBatchSize } from './generic-normalizer';
 import type { Normalizer, NormalizeResult } from './normalizer';
+import { oktaConventionAttributes } from './okta-conventions';
 
 /** The parts of an Okta System Log `LogEvent` Vigil reads; the rest stays in `raw`. */
 const OktaActor = z.object({
@@ -20,7 +21,9 @@ export const OktaLogEvent = z.object({
   actor: OktaActor,
   client: z.object({ ipAddress: z.string().nullish() }).passthrough().nullish(),
   outcome: z.object({ result: z.string(), reason: z.string().nullish() }).nullish(),
-  target: z.array(OktaActor.passthrough()).nullish(),
+  target: z.array(OktaActor.extend({ detailEntry: z.record(z.string(), z.unknown()).nullish() }).passthrough()).nullish(),
+  debugContext: z.object({ debugData: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  transaction: z.object({ type: z.string().nullish() }).nullish(),
 });
 type OktaLogEvent = z.infer<typeof OktaLogEvent>;
 
@@ -30,7 +33,7 @@ const OktaHookEnvelope = z.object({
 });
 
 const ACCOUNT_CHANGE_PREFIXES = ['user.lifecycle.', 'user.mfa.', 'user.account.', 'group.user_membership.', 'user.authentication.auth_via_mfa_factor_reset'];
-const PRIVILEGE_EVENTS = new Set(['user.account.privilege.grant', 'user.account.privilege.revoke', 'group.privilege.grant']);
+const PRIVILEGE_EVENTS = new Set(['user.account.privilege.grant', 'user.account.privilege.revoke', 'group.privilege.grant', 'group.privilege.revoke']);
 
 function kindOf(eventType: string): EventKind {
   if (eventType === 'user.session.start' || eventType.startsWith('user.authentication.')) {
@@ -102,6 +105,7 @@ export const oktaNormalizer: Normalizer = {
         'okta.outcome.reason': e.outcome?.reason ?? null,
         'okta.severity': e.severity ?? null,
         'okta.display_message': e.displayMessage ?? null,
+        ...oktaConventionAttributes(e, kind),
       },
       raw: item,
     };

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /** The formats ingest understands; each has a normaliser. */
-export const SOURCE_FORMATS = ['generic', 'okta-event-hook'] as const;
+export const SOURCE_FORMATS = ['generic', 'okta-event-hook', 'alertmanager', 'backup', 'cloudtrail', 'github', 'google-workspace'] as const;
 export const SourceFormat = z.enum(SOURCE_FORMATS);
 export type SourceFormat = z.infer<typeof SourceFormat>;
 
@@ -17,6 +17,8 @@ const SecretRef = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environme
  * - `bearer`: `Authorization: Bearer <secret>`.
  * - `hmac-sha256`: signature over `<timestamp>.<raw body>` in `signatureHeader` (hex, optional prefix),
  *   timestamp (Unix seconds) in `timestampHeader`, refused outside `toleranceSeconds` (replays).
+ * - `github-signature`: GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. It has
+ *   no timestamp; replays are handled by keeping the delivery id of a body already seen (DeliveryIdGuard).
  */
 export const SourceAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('header'), header: z.string().min(1).toLowerCase(), secretEnv: SecretRef }),
@@ -29,6 +31,7 @@ export const SourceAuth = z.discriminatedUnion('type', [
     toleranceSeconds: z.number().int().positive().max(3600).default(300),
     secretEnv: SecretRef,
   }),
+  z.object({ type: z.literal('github-signature'), secretEnv: SecretRef }),
 ]);
 export type SourceAuthConfig = z.infer<typeof SourceAuth>;
 
