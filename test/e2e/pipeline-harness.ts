@@ -61,7 +61,7 @@ export async function startHarness(options: {
     OWNERS_FILE: join(dir, 'owners.yaml'),
     SLACK_BOT_TOKEN: SLACK_TOKEN,
     SLACK_API_URL: slack.url,
-    API_TOKENS: `e2e:viewer:${apiHash}`,
+    API_TOKENS: `e2e:responder:${apiHash}`,
     E2E_PROBES_TOKEN: PROBES_TOKEN,
   };
   // VIGIL_TEST_LOG=debug shows the pipeline's own log while a test runs.
@@ -104,4 +104,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function apiPost<T = unknown>(harness: Harness, path: string, body: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${harness.vigil.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
 }

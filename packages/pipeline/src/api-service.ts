@@ -1,25 +1,39 @@
 import { buildApiServer } from '@vigil/api';
 import { migrate, PgIncidentStore } from '@vigil/incidents';
+import { createNotifier, loadOwners } from '@vigil/notify';
 import type { Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 import pg from 'pg';
 import { parseApiTokens, type ApiConfig } from './config';
 import { orderedStop, type RunningService } from './running-service';
 
-/** The incidents API over the register. */
+/**
+ * The incidents API over the register. Actions taken through it queue their Slack updates on the
+ * alerter's notification queue (enqueue only: the alerter's workers deliver them).
+ */
 export async function startApi(config: ApiConfig, deps: { logger: Logger; clock: Clock }): Promise<RunningService> {
   const logger = deps.logger.child({ service: 'api' });
+  const owners = loadOwners(config.OWNERS_FILE);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 5 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   try {
-    await migrate(pool);
+    await migrate(pool, { logger });
   } catch (error) {
     await pool.end();
     throw error;
   }
   const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
-  const server = buildApiServer({ store, logger, tokens: parseApiTokens(config.API_TOKENS) });
+  const notifier = createNotifier({
+    connection: { url: config.REDIS_URL },
+    queueName: config.NOTIFY_QUEUE,
+    store,
+    owners,
+    logger,
+    clock: deps.clock,
+    sweeper: false,
+  });
+  const server = buildApiServer({ store, logger, tokens: parseApiTokens(config.API_TOKENS), notifier });
   const url = await server.listen({ port: config.API_PORT, host: config.API_HOST });
   logger.info({ url }, 'api listening');
-  return { name: 'api', url, stop: orderedStop([() => server.close(), () => pool.end()]) };
+  return { name: 'api', url, stop: orderedStop([() => server.close(), () => notifier.stop(), () => pool.end()]) };
 }

@@ -1,4 +1,4 @@
-import { envPort, parseEnv } from '@vigil/runtime';
+import { ConfigError, envPort, parseEnv } from '@vigil/runtime';
 import { z } from 'zod';
 
 const brokers = z
@@ -29,6 +29,18 @@ export const IngestEnv = z.object({
   SOURCES_FILE: z.string().default('config/sources.example.yaml'),
   /** Largest request body in bytes. */
   INGEST_BODY_LIMIT: z.coerce.number().int().positive().max(64 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Prober checks (YAML, see packages/sources/src/prober/prober.example.yaml); unset: no prober runs. */
+  PROBER_FILE: z.string().optional(),
+  /** This prober's region label; it runs the checks of its region and those without regions. */
+  PROBER_REGION: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and -').default('local'),
+  /** Okta org URL for System Log polling, e.g. https://example.okta.com; unset: no polling. */
+  OKTA_ORG_URL: z.string().url().optional(),
+  /** Okta API token (read-only admin) for polling; required with OKTA_ORG_URL. */
+  OKTA_API_TOKEN: z.string().min(1).optional(),
+  /** Wait between polls once caught up. */
+  OKTA_POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** PostgreSQL for the Okta poller's cursor (only needed with OKTA_ORG_URL). */
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
 export const DetectorEnv = z.object({
@@ -64,6 +76,12 @@ export const AlerterEnv = z.object({
 });
 
 export const ApiEnv = z.object({
+  /** Redis of the notification queue: incident actions taken through the API update Slack at once. */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ queue name for notifications (the alerter's). */
+  NOTIFY_QUEUE: z.string().default('vigil-notifications'),
+  /** Owners map, needed to address notifications. */
+  OWNERS_FILE: z.string().default('config/owners.example.yaml'),
   /** HTTP port for the incidents API. */
   API_PORT: envPort.default(8081),
   /** Address to bind; 0.0.0.0 in containers. */
@@ -90,12 +108,19 @@ export type AlerterConfig = CommonConfig & z.infer<typeof AlerterEnv>;
 export type ApiConfig = CommonConfig & z.infer<typeof ApiEnv>;
 export type StandaloneConfig = IngestConfig & DetectorConfig & AlerterConfig & ApiConfig;
 
-export const loadIngestConfig = (env: NodeJS.ProcessEnv): IngestConfig => parseEnv(CommonEnv.extend(IngestEnv.shape), env);
+export const loadIngestConfig = (env: NodeJS.ProcessEnv): IngestConfig => checkIngest(parseEnv(CommonEnv.extend(IngestEnv.shape), env));
 export const loadDetectorConfig = (env: NodeJS.ProcessEnv): DetectorConfig => parseEnv(CommonEnv.extend(DetectorEnv.shape), env);
 export const loadAlerterConfig = (env: NodeJS.ProcessEnv): AlerterConfig => parseEnv(CommonEnv.extend(AlerterEnv.shape), env);
 export const loadApiConfig = (env: NodeJS.ProcessEnv): ApiConfig => parseEnv(CommonEnv.extend(ApiEnv.shape), env);
 export const loadStandaloneConfig = (env: NodeJS.ProcessEnv): StandaloneConfig =>
-  parseEnv(CommonEnv.extend(IngestEnv.shape).extend(DetectorEnv.shape).extend(AlerterEnv.shape).extend(ApiEnv.shape), env);
+  checkIngest(parseEnv(CommonEnv.extend(IngestEnv.shape).extend(DetectorEnv.shape).extend(AlerterEnv.shape).extend(ApiEnv.shape), env));
+
+function checkIngest<C extends IngestConfig>(config: C): C {
+  if (config.OKTA_ORG_URL && !config.OKTA_API_TOKEN) {
+    throw new ConfigError(['OKTA_API_TOKEN: required when OKTA_ORG_URL is set']);
+  }
+  return config;
+}
 
 /** `name:role:hash,...` as the API's token list. */
 export function parseApiTokens(value: string | undefined): Array<{ name: string; role: 'viewer' | 'responder' | 'admin' | 'auditor'; sha256: string }> {
