@@ -5,7 +5,7 @@ import { describe, expect, test } from '../../../test/fixtures/services';
 import type { IncomingMessage } from './bus';
 import { describeBusContract } from './bus-contract';
 import { EmbeddedBus } from './embedded-bus';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '@vigil/telemetry';
 
 const FAST_RETRY = { initialMs: 150, maxMs: 1_000 };
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from '../../../test/fixtures/services';
 import { BusUnavailableError, type IncomingBatch } from './bus';
 import { describeBusContract } from './bus-contract';
 import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '@vigil/telemetry';
 
 /**
  * The kcat (librdkafka mock) broker delays a new group's first join by 3 s and waits about the

@@ -1,7 +1,7 @@
 import { logLevel } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
 import { kafkaLogCreator } from './kafka-log-creator';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '@vigil/telemetry';
 
 function entry(level: logLevel, message: string, extra: Record<string, unknown> = {}) {
   return {

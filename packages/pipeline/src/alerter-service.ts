@@ -1,12 +1,12 @@
 import type { Bus } from '@vigil/bus';
-import { migrate, PgIncidentStore } from '@vigil/incidents';
+import { PgIncidentStore } from '@vigil/incidents';
 import { createNotifier, loadOwners } from '@vigil/notify';
 import type { Clock } from '@vigil/runtime';
 import { topicNames } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
-import pg from 'pg';
 import { startAlerterStage } from './alerter-stage';
 import type { AlerterConfig } from './config';
+import { openRegister } from './register-pool';
 import { orderedStop, type RunningService } from './running-service';
 
 /** Detections to incidents (PostgreSQL) and Slack notifications (BullMQ). */
@@ -16,16 +16,7 @@ export async function startAlerter(
 ): Promise<RunningService> {
   const logger = deps.logger.child({ service: 'alerter' });
   const owners = loadOwners(config.OWNERS_FILE);
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
-  // An idle connection that breaks is replaced by the pool; without a listener it would end the process.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  try {
-    const { applied } = await migrate(pool, { logger });
-    logger.info({ applied }, 'database migrations applied');
-  } catch (error) {
-    await pool.end();
-    throw error;
-  }
+  const pool = await openRegister(config.DATABASE_URL, logger, 10);
   const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
   const notifier = createNotifier({
     connection: { url: config.REDIS_URL },

@@ -1,10 +1,10 @@
 import { buildApiServer } from '@vigil/api';
-import { migrate, PgIncidentStore } from '@vigil/incidents';
+import { PgIncidentStore } from '@vigil/incidents';
 import { createNotifier, loadOwners } from '@vigil/notify';
 import type { Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
-import pg from 'pg';
 import { parseApiTokens, type ApiConfig } from './config';
+import { openRegister } from './register-pool';
 import { orderedStop, type RunningService } from './running-service';
 
 /**
@@ -14,14 +14,7 @@ import { orderedStop, type RunningService } from './running-service';
 export async function startApi(config: ApiConfig, deps: { logger: Logger; clock: Clock }): Promise<RunningService> {
   const logger = deps.logger.child({ service: 'api' });
   const owners = loadOwners(config.OWNERS_FILE);
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 5 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  try {
-    await migrate(pool, { logger });
-  } catch (error) {
-    await pool.end();
-    throw error;
-  }
+  const pool = await openRegister(config.DATABASE_URL, logger, 5);
   const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
   const notifier = createNotifier({
     connection: { url: config.REDIS_URL },

@@ -7,7 +7,7 @@ import { waitFor } from '../testing/local-servers';
 import { OktaLogStandin } from '../testing/okta-log-standin';
 import { readTopic } from '../testing/read-topic';
 import { RecordingBus } from '../testing/recording-bus';
-import { recordingLogger } from '../testing/recording-logger';
+import { recordingLogger } from '@vigil/telemetry';
 import { oktaLogEvent } from '../testing/samples';
 import { ensureOktaPollerSchema, loadCursor as load, type SqlPool } from './cursor-store';
 import { startOktaPoller, type OktaPoller, type OktaPollerOptions } from './okta-poller';

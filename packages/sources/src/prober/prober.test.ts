@@ -4,7 +4,7 @@ import { silentLogger } from '@vigil/telemetry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpServer, sleep, tcpServer, waitFor, type LocalServer } from '../testing/local-servers';
 import { RecordingBus } from '../testing/recording-bus';
-import { recordingLogger } from '../testing/recording-logger';
+import { recordingLogger } from '@vigil/telemetry';
 import { startProber, type Prober } from './prober';
 import type { HttpCheck, TcpCheck } from './prober-config';
 

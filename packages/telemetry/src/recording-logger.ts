@@ -1,4 +1,4 @@
-import type { Logger } from '@vigil/telemetry';
+import type { Logger } from './logger';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
