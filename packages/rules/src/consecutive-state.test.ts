@@ -54,6 +54,7 @@ describe('consecutive state (Redis)', () => {
         sinceMs: T0 + 30 * SECOND,
         detectedAtMs: s.clock.now(),
         failures: 3,
+        cause: 'consecutive',
         evidence: ['f1', 'f2', 'f3'].map((id, i) => ({
           eventId: id,
           topic: 'vigil.events',
@@ -143,7 +144,7 @@ describe('consecutive state (Redis)', () => {
   test('a transition is repeated, not recomputed, after the idle state expired', async ({ redis, uid }) => {
     const s = tracker(redis, uid, { failuresToTrip: 1 });
     const first = await s.check('f0', 0, false);
-    await redis.del(`${s.keys.base}:checks`, `${s.keys.base}:positions`, `${s.keys.base}:state`);
+    await redis.del(`${s.keys.base}:checks`, `${s.keys.base}:state`);
     s.clock.advance(7 * 3_600 * SECOND);
     const again = await runAlone(redis, [CONSECUTIVE_STATE_SCRIPT], (batch) =>
       consecutiveState(batch, { ...s.input('f0', 0, false), nowMs: s.clock.now() }),
@@ -205,8 +206,132 @@ describe('consecutive state (Redis)', () => {
     expect((await Promise.all(results)).filter((r) => r.kind === 'transition')).toHaveLength(1);
     // 2 minutes of lateness at one check every 30 s, plus the newest: 5 checks.
     expect(await redis.zcard(`${s.keys.base}:checks`)).toBe(5);
-    expect(await redis.hlen(`${s.keys.base}:positions`)).toBe(5);
+    const fields = await redis.hkeys(`${s.keys.base}:state`);
+    expect(fields.filter((f) => f.startsWith('p:'))).toHaveLength(5);
     const up = await s.check('ok', 200 * 30, true);
     expect(up).toMatchObject({ kind: 'transition', transition: { to: 'up', sinceMs: T0 } });
+  });
+
+  test('failures from two regions within the window take it down, from the earliest failure of either', async ({
+    redis,
+    uid,
+  }) => {
+    const s = tracker(redis, uid, { regionsToTrip: 2, regionWindowMs: 120 * SECOND });
+    const check = (id: string, at: number, ok: boolean, region: string) =>
+      runAlone(redis, [CONSECUTIVE_STATE_SCRIPT], (batch) =>
+        consecutiveState(batch, {
+          ...s.input(id, at, ok),
+          region,
+          regionsToTrip: 2,
+          regionWindowMs: 120 * SECOND,
+        }),
+      );
+    await check('eu0', 0, false, 'eu');
+    await check('us10', 10, true, 'us');
+    await check('eu30', 30, false, 'eu');
+    const down = await check('us40', 40, false, 'us');
+    expect(down).toMatchObject({
+      kind: 'transition',
+      transition: {
+        to: 'down',
+        cause: 'regions',
+        regions: ['eu', 'us'],
+        failures: 2,
+        sinceMs: T0,
+        triggerEventId: 'us40',
+      },
+    });
+    if (down.kind !== 'transition') throw new Error('unreachable');
+    // Evidence: each failing region's latest failure.
+    expect(down.transition.evidence.map((e) => e.eventId)).toEqual(['eu30', 'us40']);
+    // A success from a third region while two still fail: still down. Once only one fails: up.
+    expect(await check('ap50', 50, true, 'ap')).toEqual({ kind: 'unchanged', status: 'down' });
+    expect(await check('eu60', 60, true, 'eu')).toMatchObject({
+      kind: 'transition',
+      transition: { to: 'up', sinceMs: T0, triggerTimeMs: T0 + 60 * SECOND },
+    });
+  });
+
+  test('a region whose latest failure is older than the window does not count', async ({ redis, uid }) => {
+    const s = tracker(redis, uid);
+    const check = (id: string, at: number, ok: boolean, region: string) =>
+      runAlone(redis, [CONSECUTIVE_STATE_SCRIPT], (batch) =>
+        consecutiveState(batch, {
+          ...s.input(id, at, ok),
+          region,
+          regionsToTrip: 2,
+          regionWindowMs: 120 * SECOND,
+        }),
+      );
+    await check('eu0', 0, false, 'eu');
+    expect(await check('us121', 121, false, 'us')).toEqual({ kind: 'unchanged', status: 'up' });
+    expect(await check('eu150', 150, false, 'eu')).toMatchObject({
+      kind: 'transition',
+      transition: { cause: 'consecutive' },
+    });
+  });
+
+  describe('commitment mode', () => {
+    const month = { periodStartMs: Date.UTC(2026, 0, 1), periodEndMs: Date.UTC(2026, 1, 1) };
+
+    test('reports the check at which availability so far fell below the commitment, once a period', async ({
+      redis,
+      uid,
+    }) => {
+      const s = tracker(redis, uid);
+      const commitment = { ...month, ratio: 0.99, basis: 'elapsed' as const };
+      const check = (id: string, at: number, ok: boolean) =>
+        runAlone(redis, [CONSECUTIVE_STATE_SCRIPT], (batch) =>
+          consecutiveState(batch, { ...s.input(id, at, ok), commitment }),
+        );
+      // 0..2970 s healthy; down from 3000 s. At 3060 s (third failure): 60 s of 3060 is 98.04 % < 99 %.
+      for (let at = 0; at < 3000; at += 30) await check(`ok${at}`, at, true);
+      expect(await check('f3000', 3000, false)).toEqual({ kind: 'unchanged', status: 'up' });
+      expect(await check('f3030', 3030, false)).toEqual({ kind: 'unchanged', status: 'up' });
+      const breach = await check('f3060', 3060, false);
+      expect(breach).toMatchObject({
+        kind: 'breach',
+        replayed: false,
+        breach: {
+          triggerEventId: 'f3060',
+          downtimeMs: 60 * SECOND,
+          spanMs: 3060 * SECOND,
+          commitment: 0.99,
+          basis: 'elapsed',
+          firstEventMs: T0 + 3000 * SECOND,
+          periodStartMs: month.periodStartMs,
+        },
+      });
+      if (breach.kind !== 'breach') throw new Error('unreachable');
+      expect(breach.breach.evidence.map((e) => e.eventId)).toEqual(['f3000', 'f3060']);
+      expect(await check('f3090', 3090, false)).toEqual({ kind: 'unchanged', status: 'down' });
+      expect(await check('ok3120', 3120, true)).toEqual({ kind: 'unchanged', status: 'up' });
+      // Redelivered, the breaching check repeats its breach.
+      expect(await check('f3060', 3060, false)).toEqual({ ...breach, replayed: true });
+      // The closed outage (120 s) is kept for the period.
+      expect(await redis.hget(`${s.keys.base}:state`, 'pDown')).toBe(String(120 * SECOND));
+    });
+
+    test('against the whole period, only downtime beyond the period budget breaches', async ({
+      redis,
+      uid,
+    }) => {
+      const s = tracker(redis, uid, { failuresToTrip: 1, latenessMs: 3_600 * SECOND });
+      // 99.99 % of January is 267.84 s.
+      const commitment = { ...month, ratio: 0.9999, basis: 'period' as const };
+      const check = (id: string, at: number, ok: boolean) =>
+        runAlone(redis, [CONSECUTIVE_STATE_SCRIPT], (batch) =>
+          consecutiveState(batch, { ...s.input(id, at, ok), commitment }),
+        );
+      await check('ok0', 0, true);
+      await check('f100', 100, false);
+      expect(await check('ok300', 300, true)).toEqual({ kind: 'unchanged', status: 'up' });
+      await check('f1000', 1000, false);
+      expect(await check('f1067', 1067, false)).toEqual({ kind: 'unchanged', status: 'down' });
+      expect(await check('f1068', 1068, false)).toMatchObject({
+        kind: 'breach',
+        breach: { downtimeMs: 268 * SECOND, spanMs: month.periodEndMs - month.periodStartMs },
+      });
+    });
   });
 });

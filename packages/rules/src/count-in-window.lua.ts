@@ -4,8 +4,9 @@ import { LUA_HELPERS } from './lua-helpers';
  * Count in window with a threshold, one call per event. Atomic: the add, the count, the episode and
  * the transition record change together or not at all.
  *
- * KEYS: 1 window (zset: event id -> event time ms), 2 positions (hash: event id -> stream position),
- *       3 meta (hash: newest event time, episode from/until), 4 this event's replay record.
+ * KEYS: 1 window (zset: event id -> event time ms), 2 data (hash: 'newest', 'from', 'until' (the
+ *       episode), and 'p:<event id>' -> stream position of each event in the window), 3 this event's
+ *       replay record.
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 window ms, 5 allowed lateness ms,
  *       6 threshold, 7 max evidence, 8 detected-at ms, 9 state TTL ms, 10 replay record TTL ms.
  *
@@ -17,7 +18,7 @@ import { LUA_HELPERS } from './lua-helpers';
  * Endpoints are event times in event-time order, so replays of history behave like live traffic.
  */
 export const COUNT_IN_WINDOW_LUA = `${LUA_HELPERS}
-local window_key, positions_key, meta_key, replay_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local window_key, data_key, replay_key = KEYS[1], KEYS[2], KEYS[3]
 local id, t = ARGV[1], tonumber(ARGV[2])
 local W, L, N = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local max_evidence = tonumber(ARGV[7])
@@ -30,7 +31,7 @@ if redis.call('ZSCORE', window_key, id) then
   return { 'duplicate' }
 end
 
-local meta = redis.call('HMGET', meta_key, 'newest', 'from', 'until')
+local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until')
 local newest = tonumber(meta[1])
 if newest and t < newest - L then
   local record = redis.call('GET', replay_key)
@@ -39,14 +40,14 @@ if newest and t < newest - L then
 end
 
 redis.call('ZADD', window_key, t, id)
-redis.call('HSET', positions_key, id, ARGV[3])
 if not newest or t > newest then newest = t end
 
 -- No accepted event (t >= newest - L) can look further back than newest - L - W.
 local horizon = '(' .. num(newest - L - W)
 local expired = redis.call('ZRANGEBYSCORE', window_key, '-inf', horizon)
 if #expired > 0 then
-  hdel_all(positions_key, expired)
+  for i, gone in ipairs(expired) do expired[i] = 'p:' .. gone end
+  hdel_all(data_key, expired)
   redis.call('ZREMRANGEBYSCORE', window_key, '-inf', horizon)
 end
 
@@ -87,13 +88,14 @@ for i, s in ipairs(endpoints) do
   end
 end
 
-local meta_update = { 'newest', num(newest) }
+local meta_update = { 'p:' .. id, ARGV[3], 'newest', num(newest) }
 if from then
   meta_update[#meta_update + 1] = 'from'; meta_update[#meta_update + 1] = num(from)
   meta_update[#meta_update + 1] = 'until'; meta_update[#meta_update + 1] = num(untl)
 end
-redis.call('HSET', meta_key, unpack(meta_update))
-for _, key in ipairs({ window_key, positions_key, meta_key }) do redis.call('PEXPIRE', key, ARGV[9]) end
+redis.call('HSET', data_key, unpack(meta_update))
+redis.call('PEXPIRE', window_key, ARGV[9])
+redis.call('PEXPIRE', data_key, ARGV[9])
 
 if not fired_at then
   return { 'counted', tostring(count_at_t), in_episode and '1' or '0' }
@@ -108,7 +110,7 @@ local recent = redis.call('ZREVRANGEBYSCORE', window_key, hi, lo, 'WITHSCORES', 
 local first = redis.call('ZRANGEBYSCORE', window_key, lo, hi, 'WITHSCORES', 'LIMIT', 0, 1)
 local evidence, has_trigger = {}, false
 for i = #recent - 1, 1, -2 do
-  local entry = evidence_entry(positions_key, recent[i], tonumber(recent[i + 1]))
+  local entry = evidence_entry(data_key, 'p:' .. recent[i], recent[i], tonumber(recent[i + 1]))
   if entry then evidence[#evidence + 1] = entry end
   if recent[i] == id then has_trigger = true end
 end

@@ -113,7 +113,7 @@ describe('count in window (Redis)', () => {
     const c = counter(redis, uid, { threshold: 1 });
     const first = await c.add('only', 0);
     // What the idle TTL does to the state; the crossing record has its own, longer TTL.
-    await redis.del(`${c.keys.base}:window`, `${c.keys.base}:positions`, `${c.keys.base}:meta`);
+    await redis.del(`${c.keys.base}:window`, `${c.keys.base}:data`);
     c.clock.advance(7 * 60 * MINUTE);
     const again = await runAlone(redis, [COUNT_IN_WINDOW_SCRIPT], (batch) =>
       countInWindow(batch, { ...c.input('only', 0), nowMs: c.clock.now() }),
@@ -185,8 +185,9 @@ describe('count in window (Redis)', () => {
     const c = counter(redis, uid, { threshold: 100 });
     for (const minute of [0, 1, 2, 30]) await c.add(`r${minute}`, minute);
     expect(await redis.zrange(`${c.keys.base}:window`, 0, -1)).toEqual(['r30']);
-    expect(await redis.hkeys(`${c.keys.base}:positions`)).toEqual(['r30']);
-    for (const suffix of ['window', 'positions', 'meta']) {
+    const fields = await redis.hkeys(`${c.keys.base}:data`);
+    expect(fields.filter((f) => f.startsWith('p:'))).toEqual(['p:r30']);
+    for (const suffix of ['window', 'data']) {
       const ttl = await redis.pttl(`${c.keys.base}:${suffix}`);
       expect(ttl).toBeGreaterThan(59 * MINUTE);
       expect(ttl).toBeLessThanOrEqual(60 * MINUTE);

@@ -7,7 +7,7 @@ import type { ScopeKeys } from './state-keys';
 
 export const COUNT_IN_WINDOW_SCRIPT: LuaScript = {
   name: 'vigilCountInWindow',
-  numberOfKeys: 4,
+  numberOfKeys: 3,
   lua: COUNT_IN_WINDOW_LUA,
 };
 
@@ -109,7 +109,7 @@ export function countInWindow(batch: RedisBatch, input: CountInWindowInput): Pro
   const { base } = input.keys;
   return batch.run(
     COUNT_IN_WINDOW_SCRIPT,
-    [`${base}:window`, `${base}:positions`, `${base}:meta`, input.keys.replayRecord(input.eventId)],
+    [`${base}:window`, `${base}:data`, input.keys.replayRecord(input.eventId)],
     [
       input.eventId,
       input.eventTimeMs,

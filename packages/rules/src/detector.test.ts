@@ -10,12 +10,16 @@ import { createDetector } from './detector';
 import { MINUTE, SECOND, signIn, uptimeCheck } from './fixture-events';
 import { bruteForceRule } from './identity/brute-force.rule';
 import { defineRule, NO_DETECTIONS } from './rule';
+import { applyOverrides } from './rule-overrides';
 import { asMessages } from './test-support';
 
 const failedSignIn = (id: string, user: string, minute: number) =>
   signIn({ id, user, at: minute * MINUTE, outcome: 'failure' });
 const check = (id: string, service: string, seconds: number, ok: boolean) =>
   uptimeCheck({ id, service, at: seconds * SECOND, outcome: ok ? 'success' : 'failure' });
+
+/** The rules these tests were written for; the full catalog has tests of its own below. */
+const twoRules = [bruteForceRule, serviceDownRule];
 
 /** Sign-ins and checks for several entities interleaved, as one partition would carry them. */
 const mixedBatch = [
@@ -42,7 +46,7 @@ describe('detector.processBatch (Redis)', () => {
     const detector = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock,
       logger: silentLogger,
     });
@@ -73,7 +77,7 @@ describe('detector.processBatch (Redis)', () => {
     const detector = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock,
       logger: silentLogger,
     });
@@ -84,7 +88,7 @@ describe('detector.processBatch (Redis)', () => {
     const restarted = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock,
       logger: silentLogger,
     });
@@ -100,7 +104,7 @@ describe('detector.processBatch (Redis)', () => {
     const detector = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock,
       logger: silentLogger,
     });
@@ -140,7 +144,7 @@ describe('detector.processBatch (Redis)', () => {
     const detector = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock: new ManualClock(),
       logger: silentLogger,
     });
@@ -190,7 +194,7 @@ describe('detector.processBatch (Redis)', () => {
     const detector = createDetector({
       redis,
       keyPrefix: `${uid}:`,
-      rules: catalog,
+      rules: twoRules,
       clock,
       logger: silentLogger,
     });
@@ -235,7 +239,33 @@ describe('detector.processBatch (Redis)', () => {
     await detector.processBatch(asMessages(mixedBatch));
     expect(pipeline).toHaveBeenCalledTimes(1);
     const [created] = pipeline.mock.results;
-    expect(created?.type === 'return' && created.value.length).toBe(mixedBatch.length);
+    // 7 failed sign-ins: brute force and password spray each; 5 checks: service-down, slo-burn and
+    // commitment-breach each. Nothing else matches.
+    expect(created?.type === 'return' && created.value.length).toBe(7 * 2 + 5 * 3);
+  });
+
+  test('rules that watch every sign-in or every event of a source cost one call per batch', async ({
+    redis,
+    uid,
+  }) => {
+    const rules = applyOverrides(catalog, {
+      'logging.source-silent': { parameters: { sources: { okta: 300 } } },
+    });
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules,
+      clock: new ManualClock(),
+      logger: silentLogger,
+    });
+    const signIns = Array.from({ length: 200 }, (_, i) =>
+      signIn({ id: `s${i}`, user: `user${i % 50}@example.com`, at: i * SECOND, outcome: 'success' }),
+    );
+    const pipeline = vi.spyOn(redis, 'pipeline');
+    expect(await detector.processBatch(asMessages(signIns))).toEqual({ detections: [], late: [] });
+    const [created] = pipeline.mock.results;
+    // identity.deprovisioned-access (a sequence) and logging.source-silent (a deadline): one each.
+    expect(created?.type === 'return' && created.value.length).toBe(2);
   });
 
   test('when Redis is unreachable the batch fails as retryable and returns nothing', async ({ uid }) => {
@@ -246,14 +276,23 @@ describe('detector.processBatch (Redis)', () => {
       retryStrategy: () => null,
     });
     try {
+      const rules = applyOverrides(catalog, {
+        'logging.source-silent': { parameters: { sources: { okta: 300, prober: 60 } } },
+      });
       const detector = createDetector({
         redis: unreachable,
         keyPrefix: `${uid}:`,
-        rules: catalog,
+        rules,
         clock: new ManualClock(),
         logger: silentLogger,
       });
-      await expect(detector.processBatch(asMessages(mixedBatch))).rejects.toBeInstanceOf(RetryableError);
+      // Single calls and grouped ones (the sign-in's sequence, every event's deadline) all fail.
+      const batch = [
+        ...mixedBatch,
+        signIn({ id: 'ok', user: 'erin@example.com', at: 0, outcome: 'success' }),
+      ];
+      await expect(detector.processBatch(asMessages(batch))).rejects.toBeInstanceOf(RetryableError);
+      await expect(detector.tick()).rejects.toBeInstanceOf(RetryableError);
     } finally {
       unreachable.disconnect();
     }
@@ -290,7 +329,7 @@ describe('detector.processBatch (Redis)', () => {
       createDetector({
         redis,
         keyPrefix: '{tenant}:',
-        rules: catalog,
+        rules: twoRules,
         clock: new ManualClock(),
         logger: silentLogger,
       }),

@@ -1,17 +1,37 @@
 import { errorMessage, type Clock } from '@vigil/runtime';
-import { entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { EVENT_KINDS, entityKey, type Detection, type EventKind, type VigilEvent } from '@vigil/schema';
 import { withSpan, type Logger } from '@vigil/telemetry';
 import type { Redis } from 'ioredis';
+import { BURN_RATE_SCRIPT, burnRate, burnRateSignature } from './burn-rate';
 import { CONSECUTIVE_STATE_SCRIPT, consecutiveState } from './consecutive-state';
 import { COUNT_IN_WINDOW_SCRIPT, countInWindow } from './count-in-window';
+import {
+  DEADLINE_SCRIPTS,
+  armDeadline,
+  claimDueDeadlines,
+  commitDeadlines,
+  deadlineKeys,
+  type DeadlineKeys,
+  type DeadlineResult,
+} from './deadline';
+import { DISTINCT_COUNT_SCRIPT, distinctCount } from './distinct-count';
 import { formatDuration } from './duration';
 import type { StreamPosition } from './evidence';
 import { RedisBatch } from './redis-batch';
 import type { Rule, RuleContext, RuleVerdict } from './rule';
+import { SEQUENCE_SCRIPT, sequenceKey, sequenceStep } from './sequence';
 import { checkKeyPrefix, scopeKeys } from './state-keys';
 
 const HOUR = 3_600_000;
-const SCRIPTS = [COUNT_IN_WINDOW_SCRIPT, CONSECUTIVE_STATE_SCRIPT];
+/** Every script the detector runs; defined on the client before a batch's pipeline is made. */
+export const DETECTOR_SCRIPTS = [
+  COUNT_IN_WINDOW_SCRIPT,
+  CONSECUTIVE_STATE_SCRIPT,
+  DISTINCT_COUNT_SCRIPT,
+  BURN_RATE_SCRIPT,
+  SEQUENCE_SCRIPT,
+  ...DEADLINE_SCRIPTS,
+];
 
 export interface DetectorOptions {
   redis: Redis;
@@ -29,6 +49,13 @@ export interface DetectorOptions {
   replayRetentionMs?: number;
   /** Events stamped further ahead of the clock than this are not counted: they would push windows forward. */
   maxClockSkewMs?: number;
+  /**
+   * How long a deadline firing returned by `tick` stays claimed (wall clock) before another tick may
+   * fire it again (with the same detection id) because its `commit` never came. Default 60 s.
+   */
+  timerLeaseMs?: number;
+  /** At most this many deadline firings per rule per tick; the rest fire on the next tick. Default 500. */
+  maxFiringsPerTick?: number;
 }
 
 export interface BatchMessage {
@@ -50,6 +77,17 @@ export interface BatchResult {
   late: LateEvent[];
 }
 
+/** What one tick fired. */
+export interface TickResult {
+  /** Deadline firings (and only those), each id deterministic: a retried firing repeats it exactly. */
+  detections: Detection[];
+  /**
+   * Call once `detections` are durable (published). Until then the firings stay claimed for
+   * `timerLeaseMs`; if `commit` never comes (a crash), a later tick fires them again, same ids.
+   */
+  commit(): Promise<void>;
+}
+
 export interface Detector {
   /**
    * Runs every rule over one batch in one Redis round trip. Rejects (with a `RetryableError` when
@@ -57,12 +95,212 @@ export interface Detector {
    * is safe.
    */
   processBatch(messages: readonly BatchMessage[]): Promise<BatchResult>;
+  /**
+   * Fires the deadlines (absence timers) that are due by the clock, in one Redis round trip. Atomic
+   * across processes: detectors ticking at once each get a disjoint share of the due deadlines.
+   * Publish the detections, then `commit()`. Rejects (a `RetryableError` when Redis failed) with
+   * nothing claimed that a later tick would not fire again.
+   */
+  tick(): Promise<TickResult>;
 }
 
 interface Evaluation {
   messageIndex: number;
   rule: Rule;
-  verdict: RuleVerdict;
+  verdict: Promise<RuleVerdict>;
+}
+
+interface ContextSettings {
+  keyPrefix: string;
+  idleStateRetentionMs: number;
+  replayRetentionMs: number;
+  /** Per rule id: the keys of its batch-wide primitives, made once. */
+  ruleKeys: Map<string, RuleKeys>;
+}
+
+interface RuleKeys {
+  deadlines: DeadlineKeys;
+  deadlineGroup: string;
+  sequence: string;
+  sequenceGroup: string;
+}
+
+function ruleKeysFor(keyPrefix: string, ruleId: string): RuleKeys {
+  return {
+    deadlines: deadlineKeys(keyPrefix, ruleId),
+    deadlineGroup: `deadline|${ruleId}`,
+    sequence: sequenceKey(keyPrefix, ruleId),
+    sequenceGroup: `sequence|${ruleId}`,
+  };
+}
+
+/** What the contexts of one batch share. */
+interface BatchEnv {
+  batch: RedisBatch;
+  nowMs: number;
+  settings: ContextSettings;
+  /**
+   * Per rule and scope, the newest event time armed so far in this batch. An `arm` no newer than an
+   * earlier one of the same batch cannot change the deadline, nor resolve it (the earlier one, ahead
+   * of it in every delivery, would have), so it never goes to Redis.
+   */
+  armedUpTo: Map<string, number>;
+  /** Rule and scope pairs this batch already asked to arm, for `arm-if-absent`. */
+  armTouched: Set<string>;
+}
+
+const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
+
+/**
+ * What a rule gets for one event. A class rather than an object of closures: one is made for every
+ * rule that matches every event, so it must cost next to nothing.
+ */
+class EventContext implements RuleContext {
+  private readonly batch: RedisBatch;
+  private readonly nowMs: number;
+  private readonly settings: ContextSettings;
+
+  constructor(
+    readonly rule: Rule,
+    private readonly message: BatchMessage,
+    readonly eventTimeMs: number,
+    private readonly env: BatchEnv,
+  ) {
+    this.batch = env.batch;
+    this.nowMs = env.nowMs;
+    this.settings = env.settings;
+  }
+
+  get params(): unknown {
+    return this.rule.params;
+  }
+
+  get position(): StreamPosition {
+    return this.message.position;
+  }
+
+  private ruleKeys(): RuleKeys {
+    const id = this.rule.id;
+    let keys = this.settings.ruleKeys.get(id);
+    if (!keys) this.settings.ruleKeys.set(id, (keys = ruleKeysFor(this.settings.keyPrefix, id)));
+    return keys;
+  }
+
+  private keysFor(scope: string | undefined) {
+    return scopeKeys(this.settings.keyPrefix, this.rule.id, scope ?? entityKey(this.message.event.entity));
+  }
+
+  countInWindow(spec: Parameters<RuleContext['countInWindow']>[0]) {
+    return countInWindow(this.batch, {
+      keys: this.keysFor(spec.scope),
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      windowMs: spec.windowMs,
+      latenessMs: spec.latenessMs,
+      threshold: spec.threshold,
+      maxEvidence: spec.maxEvidence,
+      nowMs: this.nowMs,
+      stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
+      replayTtlMs: this.settings.replayRetentionMs,
+    });
+  }
+
+  consecutiveState(spec: Parameters<RuleContext['consecutiveState']>[0]) {
+    return consecutiveState(this.batch, {
+      keys: this.keysFor(spec.scope),
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      succeeded: spec.succeeded,
+      failuresToTrip: spec.failuresToTrip,
+      latenessMs: spec.latenessMs,
+      nowMs: this.nowMs,
+      stateTtlMs: spec.latenessMs + Math.max(this.settings.idleStateRetentionMs, spec.retainMs ?? 0),
+      replayTtlMs: this.settings.replayRetentionMs,
+      region: spec.region,
+      regionsToTrip: spec.regionsToTrip,
+      regionWindowMs: spec.regionWindowMs,
+      commitment: spec.commitment,
+    });
+  }
+
+  distinctCount(spec: Parameters<RuleContext['distinctCount']>[0]) {
+    return distinctCount(this.batch, {
+      keys: this.keysFor(spec.scope),
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      value: spec.value,
+      windowMs: spec.windowMs,
+      latenessMs: spec.latenessMs,
+      threshold: spec.threshold,
+      maxEvidence: spec.maxEvidence,
+      nowMs: this.nowMs,
+      stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
+      replayTtlMs: this.settings.replayRetentionMs,
+    });
+  }
+
+  burnRate(spec: Parameters<RuleContext['burnRate']>[0]) {
+    const scope = `${spec.scope ?? entityKey(this.message.event.entity)}|${burnRateSignature(spec.conditions)}`;
+    let longestMs = 0;
+    for (const c of spec.conditions) longestMs = Math.max(longestMs, c.longMs);
+    return burnRate(this.batch, {
+      keys: scopeKeys(this.settings.keyPrefix, this.rule.id, scope),
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      good: spec.good,
+      budget: spec.budget,
+      conditions: spec.conditions,
+      minEvents: spec.minEvents,
+      latenessMs: spec.latenessMs,
+      maxEvidence: spec.maxEvidence,
+      nowMs: this.nowMs,
+      stateTtlMs: longestMs + spec.latenessMs + this.settings.idleStateRetentionMs,
+      replayTtlMs: this.settings.replayRetentionMs,
+    });
+  }
+
+  deadline(spec: Parameters<RuleContext['deadline']>[0]) {
+    const scope = spec.scope ?? entityKey(this.message.event.entity);
+    const key = `${this.rule.id}\u0000${scope}`;
+    if (spec.op === 'arm') {
+      const upTo = this.env.armedUpTo.get(key);
+      if (upTo !== undefined && this.eventTimeMs <= upTo) return UNCHANGED_DEADLINE;
+      this.env.armedUpTo.set(key, this.eventTimeMs);
+    } else if (this.env.armTouched.has(key)) {
+      return UNCHANGED_DEADLINE;
+    }
+    this.env.armTouched.add(key);
+    const keys = this.ruleKeys();
+    return armDeadline(this.batch, {
+      keys: keys.deadlines,
+      groupKey: keys.deadlineGroup,
+      op: spec.op,
+      scope,
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      dueAtMs: spec.dueAtMs,
+      nowMs: this.nowMs,
+    });
+  }
+
+  sequence(spec: Parameters<RuleContext['sequence']>[0]) {
+    const keys = this.ruleKeys();
+    return sequenceStep(this.batch, {
+      key: keys.sequence,
+      groupKey: keys.sequenceGroup,
+      op: spec.op,
+      subject: spec.subject,
+      eventId: this.message.event.id,
+      eventTimeMs: this.eventTimeMs,
+      position: this.message.position,
+      nowMs: this.nowMs,
+    });
+  }
 }
 
 export function createDetector(options: DetectorOptions): Detector {
@@ -72,55 +310,33 @@ export function createDetector(options: DetectorOptions): Detector {
   const idleStateRetentionMs = options.idleStateRetentionMs ?? 6 * HOUR;
   const replayRetentionMs = options.replayRetentionMs ?? 7 * 24 * HOUR;
   const maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
+  const timerLeaseMs = options.timerLeaseMs ?? 60_000;
+  const maxFiringsPerTick = options.maxFiringsPerTick ?? 500;
+  const timerRules = rules.filter((rule) => rule.onDeadline !== undefined);
+  const settings: ContextSettings = {
+    keyPrefix,
+    idleStateRetentionMs,
+    replayRetentionMs,
+    ruleKeys: new Map(rules.map((rule) => [rule.id, ruleKeysFor(keyPrefix, rule.id)])),
+  };
 
-  function contextFor(rule: Rule, message: BatchMessage, batch: RedisBatch, nowMs: number): RuleContext {
-    const { event, position } = message;
-    const eventTimeMs = Date.parse(event.time);
-    const keysFor = (scope: string | undefined) =>
-      scopeKeys(keyPrefix, rule.id, scope ?? entityKey(event.entity));
-    return {
-      rule,
-      params: rule.params,
-      position,
-      countInWindow: (spec) =>
-        countInWindow(batch, {
-          keys: keysFor(spec.scope),
-          eventId: event.id,
-          eventTimeMs,
-          position,
-          windowMs: spec.windowMs,
-          latenessMs: spec.latenessMs,
-          threshold: spec.threshold,
-          maxEvidence: spec.maxEvidence,
-          nowMs,
-          stateTtlMs: spec.windowMs + spec.latenessMs + idleStateRetentionMs,
-          replayTtlMs: replayRetentionMs,
-        }),
-      consecutiveState: (spec) =>
-        consecutiveState(batch, {
-          keys: keysFor(spec.scope),
-          eventId: event.id,
-          eventTimeMs,
-          position,
-          succeeded: spec.succeeded,
-          failuresToTrip: spec.failuresToTrip,
-          latenessMs: spec.latenessMs,
-          nowMs,
-          stateTtlMs: spec.latenessMs + idleStateRetentionMs,
-          replayTtlMs: replayRetentionMs,
-        }),
-    };
-  }
+  // Each event meets only the rules that can match its kind.
+  const rulesByKind = new Map<EventKind, Rule[]>(
+    EVENT_KINDS.map((kind) => [kind, rules.filter((rule) => !rule.kinds || rule.kinds.includes(kind))]),
+  );
 
   async function run(messages: readonly BatchMessage[]): Promise<BatchResult> {
     const nowMs = clock.now();
-    const batch = new RedisBatch(redis, SCRIPTS);
+    const batch = new RedisBatch(redis, DETECTOR_SCRIPTS);
+    const env: BatchEnv = { batch, nowMs, settings, armedUpTo: new Map(), armTouched: new Set() };
     const lateRules = new Map<number, LateEvent['rules']>();
     const futureReasons = new Map<number, string>();
-    const pending: Array<Promise<Evaluation>> = [];
+    const evaluations: Evaluation[] = [];
+    const verdicts: Array<Promise<RuleVerdict>> = [];
 
     messages.forEach((message, messageIndex) => {
-      const aheadMs = Date.parse(message.event.time) - nowMs;
+      const eventTimeMs = Date.parse(message.event.time);
+      const aheadMs = eventTimeMs - nowMs;
       if (aheadMs > maxClockSkewMs) {
         futureReasons.set(
           messageIndex,
@@ -129,21 +345,22 @@ export function createDetector(options: DetectorOptions): Detector {
         );
         return;
       }
-      for (const rule of rules) {
-        if (!rule.match(message.event)) continue;
+      for (const rule of rulesByKind.get(message.event.kind) ?? []) {
+        if (!rule.match(message.event, rule.params)) continue;
         // Started now, in stream order: each evaluation queues its Redis calls before its first await.
         let verdict: Promise<RuleVerdict>;
         try {
-          verdict = rule.evaluate(message.event, contextFor(rule, message, batch, nowMs));
+          verdict = rule.evaluate(message.event, new EventContext(rule, message, eventTimeMs, env));
         } catch (error) {
           verdict = Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
-        pending.push(verdict.then((v) => ({ messageIndex, rule, verdict: v })));
+        evaluations.push({ messageIndex, rule, verdict });
+        verdicts.push(verdict);
       }
     });
 
     // Settled is attached before the flush, so a failed flush leaves no unhandled rejection behind.
-    const settled = Promise.allSettled(pending);
+    const settled = Promise.allSettled(verdicts);
     await batch.flush().catch(() => undefined);
     const outcomes = await settled;
 
@@ -151,9 +368,11 @@ export function createDetector(options: DetectorOptions): Detector {
     if (failure) throw failure.reason;
 
     const detections = new Map<string, Detection>();
-    for (const outcome of outcomes) {
-      if (outcome.status !== 'fulfilled') continue;
-      const { messageIndex, rule, verdict } = outcome.value;
+    for (const [i, outcome] of outcomes.entries()) {
+      const evaluation = evaluations[i];
+      if (outcome.status !== 'fulfilled' || !evaluation) continue;
+      const { messageIndex, rule } = evaluation;
+      const verdict = outcome.value;
       for (const detection of verdict.detections) detections.set(detection.id, detection);
       if (verdict.late !== undefined) {
         const list = lateRules.get(messageIndex) ?? [];
@@ -192,7 +411,68 @@ export function createDetector(options: DetectorOptions): Detector {
     return { detections: [...detections.values()], late };
   }
 
+  async function runTick(): Promise<TickResult> {
+    const nowMs = clock.now();
+    const batch = new RedisBatch(redis, DETECTOR_SCRIPTS);
+    const claims = timerRules.map((rule) =>
+      claimDueDeadlines(batch, {
+        keys: deadlineKeys(keyPrefix, rule.id),
+        nowMs,
+        leaseMs: timerLeaseMs,
+        max: maxFiringsPerTick,
+      }).then((firings) => ({ rule, firings })),
+    );
+    const settled = Promise.all(claims);
+    void settled.catch(() => undefined);
+    await batch.flush().catch(() => undefined);
+    const claimed = await settled;
+
+    const detections = new Map<string, Detection>();
+    for (const { rule, firings } of claimed) {
+      for (const firing of firings) {
+        const detection = rule.onDeadline?.(firing, rule);
+        if (detection) detections.set(detection.id, detection);
+      }
+    }
+    for (const detection of detections.values()) {
+      logger.info(
+        { detectionId: detection.id, ruleId: detection.ruleId, dedupKey: detection.dedupKey },
+        'deadline fired',
+      );
+    }
+    let committed = false;
+    const commit = async (): Promise<void> => {
+      if (committed) return;
+      const commits = new RedisBatch(redis, DETECTOR_SCRIPTS);
+      const done: Array<Promise<void>> = [];
+      for (const { rule, firings } of claimed) {
+        if (firings.length === 0) continue;
+        done.push(commitDeadlines(commits, { keys: deadlineKeys(keyPrefix, rule.id), firings }));
+      }
+      const all = Promise.all(done);
+      void all.catch(() => undefined);
+      await commits.flush().catch(() => undefined);
+      await all;
+      committed = true;
+    };
+    return { detections: [...detections.values()], commit };
+  }
+
   return {
+    tick() {
+      if (timerRules.length === 0)
+        return Promise.resolve({ detections: [], commit: () => Promise.resolve() });
+      return withSpan('detector.tick', {}, async (span) => {
+        try {
+          const result = await runTick();
+          span.setAttributes({ 'vigil.detections': result.detections.length });
+          return result;
+        } catch (error) {
+          logger.error({ err: error }, `tick failed: ${errorMessage(error)}`);
+          throw error;
+        }
+      });
+    },
     processBatch(messages) {
       if (messages.length === 0) return Promise.resolve({ detections: [], late: [] });
       return withSpan('detector.process_batch', { 'vigil.batch.size': messages.length }, async (span) => {

@@ -17,8 +17,9 @@ export const StoredEvidence = z.object({
 });
 export type StoredEvidence = z.infer<typeof StoredEvidence>;
 
+/** The position as JSON, as the scripts store it; built by hand, since every matched rule asks. */
 export function encodePosition(position: StreamPosition): string {
-  return JSON.stringify({ topic: position.topic, partition: position.partition, offset: position.offset });
+  return `{"topic":${JSON.stringify(position.topic)},"partition":${position.partition},"offset":${JSON.stringify(position.offset)}}`;
 }
 
 export function toEvidenceRef(entry: StoredEvidence): EvidenceRef {

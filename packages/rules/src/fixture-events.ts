@@ -1,4 +1,15 @@
-import { OCSF_CLASS_BY_KIND, type Outcome, type VigilEvent } from '@vigil/schema';
+import {
+  BACKUP_STATE,
+  CHANGE,
+  JOB_ID,
+  OCSF_CLASS_BY_KIND,
+  REGION,
+  type Change,
+  type Entity,
+  type EventKind,
+  type Outcome,
+  type VigilEvent,
+} from '@vigil/schema';
 
 /**
  * Fixture events start here: an hour before `ManualClock`'s default reading, so a detector on a
@@ -8,6 +19,8 @@ export const FIXTURE_EPOCH_MS = Date.parse('2025-12-31T23:00:00.000Z');
 
 export const SECOND = 1_000;
 export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
 
 /** An event time `offsetMs` after the fixture epoch. */
 export function fixtureTime(offsetMs: number): string {
@@ -21,40 +34,169 @@ interface FixtureEventSpec {
   outcome: Outcome;
 }
 
-/** A sign-in as the Okta normaliser produces it. */
-export function signIn(spec: FixtureEventSpec & { user: string; ip?: string }): VigilEvent {
+type Attributes = VigilEvent['attributes'];
+
+function event(spec: {
+  id: string;
+  source: string;
+  kind: EventKind;
+  action: string;
+  at: number;
+  entity: Entity;
+  outcome: Outcome;
+  actor?: VigilEvent['actor'];
+  attributes?: Attributes;
+}): VigilEvent {
   const time = fixtureTime(spec.at);
   return {
-    id: `okta:${spec.id}`,
-    source: 'okta',
-    kind: 'authentication',
-    action: 'user.session.start',
-    ocsfClassUid: OCSF_CLASS_BY_KIND.authentication,
+    id: `${spec.source}:${spec.id}`,
+    source: spec.source,
+    kind: spec.kind,
+    action: spec.action,
+    ocsfClassUid: OCSF_CLASS_BY_KIND[spec.kind],
     time,
     receivedAt: time,
-    entity: { type: 'user', id: spec.user },
+    entity: spec.entity,
     outcome: spec.outcome,
-    actor: { user: spec.user, ip: spec.ip ?? '203.0.113.7' },
-    attributes: {},
+    actor: spec.actor ?? {},
+    attributes: spec.attributes ?? {},
+    raw: { id: spec.id },
+  };
+}
+
+/** A sign-in as the Okta normaliser produces it (another source with `source`). */
+export function signIn(
+  spec: FixtureEventSpec & { user: string; ip?: string; source?: string; attributes?: Attributes },
+): VigilEvent {
+  return {
+    ...event({
+      id: spec.id,
+      source: spec.source ?? 'okta',
+      kind: 'authentication',
+      action: 'user.session.start',
+      at: spec.at,
+      entity: { type: 'user', id: spec.user },
+      outcome: spec.outcome,
+      actor: { user: spec.user, ip: spec.ip ?? '203.0.113.7' },
+      attributes: spec.attributes ?? {},
+    }),
     raw: { uuid: spec.id },
   };
 }
 
 /** One probe result for a service. */
 export function uptimeCheck(spec: FixtureEventSpec & { service: string; region?: string }): VigilEvent {
-  const time = fixtureTime(spec.at);
   return {
-    id: `prober:${spec.id}`,
-    source: 'prober',
-    kind: 'uptime_check',
-    action: 'http.check',
-    ocsfClassUid: OCSF_CLASS_BY_KIND.uptime_check,
-    time,
-    receivedAt: time,
-    entity: { type: 'service', id: spec.service },
-    outcome: spec.outcome,
-    actor: {},
-    attributes: { region: spec.region ?? 'eu-west-1' },
+    ...event({
+      id: spec.id,
+      source: 'prober',
+      kind: 'uptime_check',
+      action: 'http.check',
+      at: spec.at,
+      entity: { type: 'service', id: spec.service },
+      outcome: spec.outcome,
+      attributes: { [REGION]: spec.region ?? 'eu-west-1' },
+    }),
     raw: { check: spec.id },
   };
+}
+
+/** An account change (`vigil.change`) by an admin, about `entity` (a user unless said otherwise). */
+export function accountChange(spec: {
+  id: string;
+  at: number;
+  change: Change;
+  entity: Entity;
+  actor?: string;
+  outcome?: Outcome;
+  source?: string;
+  kind?: 'account_change' | 'api_activity';
+}): VigilEvent {
+  return event({
+    id: spec.id,
+    source: spec.source ?? 'okta',
+    kind: spec.kind ?? 'account_change',
+    action: spec.change,
+    at: spec.at,
+    entity: spec.entity,
+    outcome: spec.outcome ?? 'success',
+    actor: { user: spec.actor ?? 'admin@example.com', ip: '198.51.100.4' },
+    attributes: { [CHANGE]: spec.change },
+  });
+}
+
+/** An API call by `user` (CloudTrail, GitHub, ...). */
+export function apiCall(spec: {
+  id: string;
+  at: number;
+  user: string;
+  source?: string;
+  outcome?: Outcome;
+  attributes?: Attributes;
+}): VigilEvent {
+  return event({
+    id: spec.id,
+    source: spec.source ?? 'cloudtrail',
+    kind: 'api_activity',
+    action: 'DescribeInstances',
+    at: spec.at,
+    entity: { type: 'resource', id: 'ec2' },
+    outcome: spec.outcome ?? 'success',
+    actor: { user: spec.user, ip: '198.51.100.9' },
+    attributes: spec.attributes ?? {},
+  });
+}
+
+/** A log shipper's heartbeat: the entity is the source itself. */
+export function heartbeat(spec: { id: string; at: number; source: string }): VigilEvent {
+  return event({
+    id: spec.id,
+    source: spec.source,
+    kind: 'heartbeat',
+    action: 'heartbeat',
+    at: spec.at,
+    entity: { type: 'source', id: spec.source },
+    outcome: 'success',
+  });
+}
+
+/** A backup job's result for `resource`. */
+export function backupJob(spec: {
+  id: string;
+  at: number;
+  resource: string;
+  outcome: Outcome;
+  state?: string;
+  jobId?: string;
+}): VigilEvent {
+  const state = spec.state ?? (spec.outcome === 'success' ? 'completed' : 'failed');
+  return event({
+    id: spec.id,
+    source: 'aws-backup',
+    kind: 'backup',
+    action: `backup.${state}`,
+    at: spec.at,
+    entity: { type: 'resource', id: spec.resource },
+    outcome: spec.outcome,
+    attributes: { [BACKUP_STATE]: state, [JOB_ID]: spec.jobId ?? spec.id },
+  });
+}
+
+/** A restore test's result for `resource`. */
+export function restoreTest(spec: {
+  id: string;
+  at: number;
+  resource: string;
+  outcome: Outcome;
+}): VigilEvent {
+  return event({
+    id: spec.id,
+    source: 'restore-tests',
+    kind: 'restore_test',
+    action: 'restore.test',
+    at: spec.at,
+    entity: { type: 'resource', id: spec.resource },
+    outcome: spec.outcome,
+    attributes: { [JOB_ID]: spec.id },
+  });
 }

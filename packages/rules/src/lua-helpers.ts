@@ -11,8 +11,8 @@ local function hdel_all(key, fields)
   end
 end
 
-local function evidence_entry(positions_key, id, time)
-  local position = redis.call('HGET', positions_key, id)
+local function evidence_entry(hash_key, field, id, time)
+  local position = redis.call('HGET', hash_key, field)
   if not position then return nil end
   return { id = id, time = time, position = cjson.decode(position) }
 end

@@ -17,6 +17,14 @@ interface PendingCall {
   parse(reply: unknown): unknown;
 }
 
+interface Group {
+  script: LuaScript;
+  keys: readonly string[];
+  head: ReadonlyArray<string | number>;
+  items: unknown[];
+  calls: PendingCall[];
+}
+
 const definedOn = new WeakMap<Redis, Set<string>>();
 
 function defineScript(redis: Redis, script: LuaScript): void {
@@ -36,6 +44,7 @@ function defineScript(redis: Redis, script: LuaScript): void {
 export class RedisBatch {
   private readonly pipeline: ChainableCommander;
   private readonly pending: PendingCall[] = [];
+  private readonly groups = new Map<string, Group>();
   private sent = false;
 
   constructor(
@@ -47,8 +56,9 @@ export class RedisBatch {
     this.pipeline = redis.pipeline();
   }
 
+  /** Commands the pipeline will carry: one per `run`, one per group. */
   get size(): number {
-    return this.pending.length;
+    return this.pending.length + this.groups.size;
   }
 
   run<T>(
@@ -80,13 +90,66 @@ export class RedisBatch {
   }
 
   /**
+   * Adds one item to a grouped call: every item with the same `groupKey` in this batch goes to Redis
+   * as one script call: the keys, then `head`, then one argument, the JSON array of the items in the
+   * order they were added. The script replies sparsely, a flat array of (1-based item index, reply)
+   * pairs for the items it has something to say about; `parse` gets `undefined` for the others.
+   * Grouped calls are sent after the batch's single calls.
+   */
+  group<T>(
+    script: LuaScript,
+    groupKey: string,
+    keys: readonly string[],
+    head: ReadonlyArray<string | number>,
+    item: unknown,
+    parse: (reply: unknown) => T,
+  ): Promise<T> {
+    if (this.sent) {
+      return Promise.reject(
+        new Error(
+          `${script.name} was requested after the batch was sent; request every primitive before the first await`,
+        ),
+      );
+    }
+    let group = this.groups.get(groupKey);
+    if (!group) {
+      if (keys.length !== script.numberOfKeys) {
+        return Promise.reject(
+          new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
+        );
+      }
+      group = { script, keys, head, items: [], calls: [] };
+      this.groups.set(groupKey, group);
+    }
+    const { items, calls } = group;
+    items.push(item);
+    return new Promise<T>((resolve, reject) => {
+      calls.push({ resolve: resolve as (value: unknown) => void, reject, parse });
+    });
+  }
+
+  /**
    * Sends every call and settles each one's promise. Resolves once all are settled; rejects with a
    * `RetryableError` when Redis could not be reached (each call's promise rejects with it too).
    */
   async flush(): Promise<void> {
     if (this.sent) throw new Error('batch already sent');
     this.sent = true;
-    if (this.pending.length === 0) return;
+    const groups: Group[] = [];
+    for (const group of this.groups.values()) {
+      try {
+        this.command(group.script).call(
+          this.pipeline,
+          ...group.keys,
+          ...group.head,
+          JSON.stringify(group.items),
+        );
+        groups.push(group);
+      } catch (error) {
+        for (const call of group.calls) call.reject(error);
+      }
+    }
+    if (this.pending.length === 0 && groups.length === 0) return;
     let replies: Array<[Error | null, unknown]> | null;
     try {
       replies = await this.pipeline.exec();
@@ -95,22 +158,45 @@ export class RedisBatch {
         cause: error,
       });
       for (const call of this.pending) call.reject(failure);
+      for (const group of groups) for (const call of group.calls) call.reject(failure);
       throw failure;
     }
     this.pending.forEach((call, index) => {
-      const [error, reply] = replies?.[index] ?? [new Error('no reply for this command'), undefined];
-      if (error) {
-        call.reject(
-          new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error }),
-        );
+      settle(call, replies?.[index]);
+    });
+    groups.forEach((group, index) => {
+      const entry = replies?.[this.pending.length + index];
+      const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
+      if (error || !Array.isArray(reply) || reply.length % 2 !== 0) {
+        const failure = error
+          ? new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error })
+          : new Error(`${group.script.name}: expected (index, reply) pairs, got ${JSON.stringify(reply)}`);
+        for (const call of group.calls) call.reject(failure);
         return;
       }
-      try {
-        call.resolve(call.parse(reply));
-      } catch (parseError) {
-        call.reject(parseError);
-      }
+      const byItem: unknown[] = new Array(group.calls.length);
+      for (let i = 0; i < reply.length; i += 2) byItem[Number(reply[i]) - 1] = reply[i + 1];
+      group.calls.forEach((call, i) => settle(call, [null, byItem[i]]));
     });
+  }
+
+  private command(script: LuaScript): ScriptCommand {
+    const command = (this.pipeline as unknown as Record<string, ScriptCommand | undefined>)[script.name];
+    if (typeof command !== 'function') throw new Error(`${script.name} is not defined on this pipeline`);
+    return command;
+  }
+}
+
+function settle(call: PendingCall, entry: [Error | null, unknown] | undefined): void {
+  const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
+  if (error) {
+    call.reject(new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error }));
+    return;
+  }
+  try {
+    call.resolve(call.parse(reply));
+  } catch (parseError) {
+    call.reject(parseError);
   }
 }
 

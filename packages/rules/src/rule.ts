@@ -1,8 +1,12 @@
-import type { Category, Detection, Severity, VigilEvent } from '@vigil/schema';
+import type { Category, Detection, EventKind, Severity, VigilEvent } from '@vigil/schema';
 import type { z } from 'zod';
-import type { ConsecutiveStateResult } from './consecutive-state';
+import type { BurnCondition, BurnRateResult } from './burn-rate';
+import type { CommitmentSpec, ConsecutiveStateResult } from './consecutive-state';
 import type { CountInWindowResult } from './count-in-window';
+import type { DeadlineFiring, DeadlineResult } from './deadline';
+import type { DistinctCountResult } from './distinct-count';
 import type { StreamPosition } from './evidence';
+import type { SequenceResult } from './sequence';
 
 /**
  * A detection rule. Rules are plain objects: metadata for the incident record, a cheap `match`
@@ -29,8 +33,13 @@ export interface Rule<P = unknown> {
   readonly fixtures: RuleFixtures;
   /** Who owns an incident from this rule in the owners map: a service, a source or the rule. */
   ownerKey(event: VigilEvent): string;
-  /** Cheap and pure: runs for every event, before any Redis work. */
-  match(event: VigilEvent): boolean;
+  /**
+   * The event kinds `match` can accept; the detector offers a rule only events of these kinds.
+   * Leave it out for a rule that looks at every kind (e.g. one that watches sources).
+   */
+  readonly kinds?: readonly EventKind[];
+  /** Cheap and pure: runs for every event of `kinds`, before any Redis work, with the params in force. */
+  match(event: VigilEvent, params: P): boolean;
   /** One incident per dedup key: further detections with it update that incident. */
   dedupKey(event: VigilEvent): string;
   /**
@@ -38,6 +47,13 @@ export interface Rule<P = unknown> {
    * sends one batch's requests to Redis together, once.
    */
   evaluate(event: VigilEvent, ctx: RuleContext<P>): Promise<RuleVerdict>;
+  /**
+   * For rules that arm deadlines (`ctx.deadline`): the detection for a deadline that came due with no
+   * re-arming event, built only from the firing (so a retried tick rebuilds it exactly). `rule` is the
+   * rule as configured (parameters, severity and owner overrides applied). Return `undefined` to drop
+   * the firing (e.g. the scope is no longer watched).
+   */
+  onDeadline?(firing: DeadlineFiring, rule: Rule<P>): Detection | undefined;
 }
 
 /** What a rule gets for one event: its parameters, where the event sits, and the primitives bound to it. */
@@ -45,6 +61,8 @@ export interface RuleContext<P = unknown> {
   readonly rule: Rule<P>;
   readonly params: P;
   readonly position: StreamPosition;
+  /** The event's time, epoch ms. */
+  readonly eventTimeMs: number;
   /** `scope` defaults to the event's entity (`type:id`); a rule counting per IP passes its own. */
   countInWindow(spec: {
     windowMs: number;
@@ -53,12 +71,56 @@ export interface RuleContext<P = unknown> {
     maxEvidence: number;
     scope?: string;
   }): Promise<CountInWindowResult>;
+  /**
+   * Up/down state of a scope from its checks. Down after `failuresToTrip` consecutive failures, or (when
+   * `regionsToTrip` > 0) when that many regions' latest checks failed within `regionWindowMs`. With
+   * `commitment` it also accounts downtime per period and reports the check at which availability
+   * fell below the commitment (and then nothing else).
+   */
   consecutiveState(spec: {
     succeeded: boolean;
     failuresToTrip: number;
     latenessMs: number;
     scope?: string;
+    region?: string;
+    regionsToTrip?: number;
+    regionWindowMs?: number;
+    commitment?: CommitmentSpec;
+    /** Keep idle state at least this long (wall clock), e.g. a whole commitment period. */
+    retainMs?: number;
   }): Promise<ConsecutiveStateResult>;
+  /** How many distinct `value`s (e.g. users per IP) the scope saw within the window; fires once per burst. */
+  distinctCount(spec: {
+    value: string;
+    windowMs: number;
+    latenessMs: number;
+    threshold: number;
+    maxEvidence: number;
+    scope?: string;
+  }): Promise<DistinctCountResult>;
+  /** Good/bad counts in time buckets and multi-window burn-rate conditions over them. */
+  burnRate(spec: {
+    good: boolean;
+    /** Allowed error ratio, `1 - target` (0.001 for 99.9 %). */
+    budget: number;
+    conditions: readonly BurnCondition[];
+    minEvents: number;
+    latenessMs: number;
+    maxEvidence: number;
+    scope?: string;
+  }): Promise<BurnRateResult>;
+  /**
+   * Arms the scope's deadline at `dueAtMs` (event time + allowance) with this event as its evidence,
+   * unless a newer event already armed it. `arm-if-absent` arms only a scope with no deadline yet.
+   * A deadline that comes due fires from `Detector.tick`; arming a fired deadline resolves it.
+   * One call per rule per batch carries every scope's arming.
+   */
+  deadline(spec: { op: 'arm' | 'arm-if-absent'; dueAtMs: number; scope?: string }): Promise<DeadlineResult>;
+  /**
+   * A per-subject sequence: `begin` opens an episode, `end` closes it, and the first `observe` after
+   * a `begin` (in event time) with no `end` between fires, once per episode. One call per rule per batch.
+   */
+  sequence(spec: { op: 'begin' | 'end' | 'observe'; subject: string }): Promise<SequenceResult>;
 }
 
 export interface RuleVerdict {
@@ -67,15 +129,30 @@ export interface RuleVerdict {
   late?: string;
 }
 
+/** A later step of a fixture: another batch, or a tick of the timers at a moment. */
+export type FixtureStep =
+  /** In stream order; delivered as one batch (the clock is moved up to the newest event time first). */
+  | { events: VigilEvent[] }
+  /** The clock is set to this many ms after `FIXTURE_EPOCH_MS` (never backwards), then `tick()` runs. */
+  | { tickAt: number };
+
 export interface RuleFixture {
   name: string;
+  /** Parameter overrides for this fixture, over the rule's defaults (e.g. the sources to watch). */
+  parameters?: Record<string, unknown>;
   /** In stream order; delivered as one batch. */
   events: VigilEvent[];
-  /** What the rule must emit, in order; empty for a negative fixture. */
+  /** Further batches and ticks, in order, after `events`. */
+  then?: FixtureStep[];
+  /** What the rule must emit over all steps, in order; empty for a negative fixture. */
   expected: Array<{
     status: Detection['status'];
+    /** The event that caused it; for a deadline firing, the event that armed the deadline. */
     triggerEventId: string;
+    /** The detection id's suffix; defaults to `resolved` for a resolution and none for a firing. */
+    idSuffix?: string;
     attributes?: Detection['attributes'];
+    severity?: Detection['severity'];
   }>;
 }
 

@@ -9,9 +9,15 @@ export interface ScopeKeys {
   replayRecord(eventId: string): string;
 }
 
+class Keys implements ScopeKeys {
+  constructor(readonly base: string) {}
+  replayRecord(eventId: string): string {
+    return `${this.base}:replay:${eventId}`;
+  }
+}
+
 export function scopeKeys(keyPrefix: string, ruleId: string, scope: string): ScopeKeys {
-  const base = `${keyPrefix}rules:{${ruleId}|${scope}}`;
-  return { base, replayRecord: (eventId) => `${base}:replay:${eventId}` };
+  return new Keys(`${keyPrefix}rules:{${ruleId}|${scope}}`);
 }
 
 /** Braces in the prefix would move the hash tag and split one scope's keys across slots. */

@@ -1,10 +1,10 @@
 import { SECOND, uptimeCheck } from '../fixture-events';
 import type { RuleFixtures } from '../rule';
 
-const check = (id: string, service: string, at: number, ok: boolean) =>
-  uptimeCheck({ id, service, at, outcome: ok ? 'success' : 'failure' });
+const check = (id: string, service: string, at: number, ok: boolean, region?: string) =>
+  uptimeCheck({ id, service, at, outcome: ok ? 'success' : 'failure', region });
 
-/** Defaults: 3 consecutive failures. */
+/** Defaults: 3 consecutive failures, or 2 regions failing within 2 minutes. */
 export const serviceDownFixtures: RuleFixtures = {
   positive: [
     {
@@ -36,8 +36,51 @@ export const serviceDownFixtures: RuleFixtures = {
         { status: 'resolved', triggerEventId: 'prober:sd-b90', attributes: { downtimeSeconds: 90 } },
       ],
     },
+    {
+      name: 'failures from two regions within two minutes take it down; up once fewer than two fail',
+      events: [
+        check('sd-r0', 'api', 0, true, 'eu-west-1'),
+        check('sd-r1', 'api', 0, true, 'us-east-1'),
+        check('sd-r2', 'api', 30 * SECOND, false, 'eu-west-1'),
+        check('sd-r3', 'api', 40 * SECOND, true, 'ap-south-1'),
+        check('sd-r4', 'api', 60 * SECOND, false, 'us-east-1'),
+        check('sd-r5', 'api', 90 * SECOND, true, 'eu-west-1'),
+        check('sd-r6', 'api', 120 * SECOND, true, 'us-east-1'),
+      ],
+      expected: [
+        {
+          status: 'firing',
+          triggerEventId: 'prober:sd-r4',
+          attributes: { failingRegions: 2, regions: 'eu-west-1,us-east-1' },
+        },
+        { status: 'resolved', triggerEventId: 'prober:sd-r5', attributes: { downtimeSeconds: 60 } },
+      ],
+    },
   ],
   negative: [
+    {
+      name: 'one region failing while the others succeed is not an outage',
+      events: Array.from({ length: 12 }, (_, i) =>
+        check(
+          `sd-g${i}`,
+          'web',
+          i * 10 * SECOND,
+          i % 3 !== 0,
+          ['eu-west-1', 'us-east-1', 'ap-south-1'][i % 3],
+        ),
+      ),
+      expected: [],
+    },
+    {
+      name: 'failures from two regions further apart than the window, or after recovering',
+      events: [
+        check('sd-h0', 'docs', 0, false, 'eu-west-1'),
+        check('sd-h1', 'docs', 150 * SECOND, false, 'us-east-1'),
+        check('sd-h2', 'docs', 160 * SECOND, true, 'us-east-1'),
+        check('sd-h3', 'docs', 170 * SECOND, false, 'ap-south-1'),
+      ],
+      expected: [],
+    },
     {
       name: 'two failures then a success',
       events: [

@@ -2,22 +2,15 @@ import { Detection } from '@vigil/schema';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsecutiveStateResult, StateTransition } from '../consecutive-state';
 import { SECOND, fixtureTime, uptimeCheck } from '../fixture-events';
-import type { RuleContext } from '../rule';
-import { position } from '../test-support';
-import { serviceDownRule, type ServiceDownParameters } from './service-down.rule';
+import { position, stubContext as baseContext } from '../test-support';
+import { serviceDownRule } from './service-down.rule';
 
 const failed = uptimeCheck({ id: 'c3', service: 'checkout', at: 60 * SECOND, outcome: 'failure' });
 const recovered = uptimeCheck({ id: 'c5', service: 'checkout', at: 150 * SECOND, outcome: 'success' });
 
 function stubContext(result: ConsecutiveStateResult) {
   const consecutiveState = vi.fn(() => Promise.resolve(result));
-  const ctx: RuleContext<ServiceDownParameters> = {
-    rule: serviceDownRule,
-    params: serviceDownRule.params,
-    position: position(2),
-    countInWindow: () => Promise.reject(new Error('not used by this rule')),
-    consecutiveState,
-  };
+  const ctx = baseContext(serviceDownRule, { consecutiveState }, position(2));
   return { ctx, consecutiveState };
 }
 
@@ -51,11 +44,16 @@ const up: StateTransition = {
 
 describe('availability.service-down', () => {
   it('matches successful and failed checks of services; unknown outcomes say nothing', () => {
-    expect(serviceDownRule.match(failed)).toBe(true);
-    expect(serviceDownRule.match(recovered)).toBe(true);
-    expect(serviceDownRule.match({ ...failed, outcome: 'unknown' })).toBe(false);
-    expect(serviceDownRule.match({ ...failed, entity: { type: 'source', id: 'checkout' } })).toBe(false);
-    expect(serviceDownRule.match({ ...failed, kind: 'heartbeat' })).toBe(false);
+    expect(serviceDownRule.match(failed, serviceDownRule.params)).toBe(true);
+    expect(serviceDownRule.match(recovered, serviceDownRule.params)).toBe(true);
+    expect(serviceDownRule.match({ ...failed, outcome: 'unknown' }, serviceDownRule.params)).toBe(false);
+    expect(
+      serviceDownRule.match(
+        { ...failed, entity: { type: 'source', id: 'checkout' } },
+        serviceDownRule.params,
+      ),
+    ).toBe(false);
+    expect(serviceDownRule.match({ ...failed, kind: 'heartbeat' }, serviceDownRule.params)).toBe(false);
   });
 
   it('passes the outcome and its parameters to the state primitive', async () => {
@@ -65,6 +63,9 @@ describe('availability.service-down', () => {
       succeeded: true,
       failuresToTrip: 3,
       latenessMs: 120 * SECOND,
+      region: 'eu-west-1',
+      regionsToTrip: 2,
+      regionWindowMs: 120 * SECOND,
     });
   });
 

@@ -1,7 +1,7 @@
-import { entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { REGION, entityKey, type Detection, type VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import type { StateTransition } from '../consecutive-state';
-import { detectionBase, detectionId, isoTime } from '../detection-builder';
+import { detectionBase, detectionId, isoTime, stringAttribute } from '../detection-builder';
 import { Duration, formatDuration } from '../duration';
 import { MINUTE } from '../fixture-events';
 import { lateReason } from '../lateness';
@@ -11,6 +11,12 @@ import { serviceDownFixtures } from './service-down.fixtures';
 export const ServiceDownParameters = z.strictObject({
   /** Consecutive failed checks, in event-time order, that mean the service is down. */
   consecutiveFailures: z.number().int().min(1).max(1_000).default(3),
+  /**
+   * Down also when the latest checks from this many regions (`vigil.region`) failed within
+   * `regionWindow`, consecutive or not; 0 turns the region trigger off.
+   */
+  failingRegions: z.number().int().min(0).max(100).default(2),
+  regionWindow: Duration.default(2 * MINUTE),
   /** How far behind the service's newest check a check may arrive and still count. */
   allowedLateness: Duration.default(2 * MINUTE),
 });
@@ -18,17 +24,19 @@ export type ServiceDownParameters = z.infer<typeof ServiceDownParameters>;
 
 export const serviceDownRule: Rule<ServiceDownParameters> = defineRule({
   id: 'availability.service-down',
-  version: 1,
+  version: 2,
   title: 'Service down',
   description:
-    'Fires when a service fails `consecutiveFailures` uptime checks in a row (event-time order) and ' +
-    'resolves on the first successful check after that, with the measured downtime.',
+    'Fires when a service fails `consecutiveFailures` uptime checks in a row (event-time order), or ' +
+    'when the latest checks from `failingRegions` regions failed within `regionWindow`; resolves on ' +
+    'the first newest successful check once fewer regions are failing, with the measured downtime.',
   criteria: ['A1.2', 'CC7.4'],
   category: 'availability',
   severity: 'SEV2',
   parameters: ServiceDownParameters,
   fixtures: serviceDownFixtures,
   ownerKey: (event) => event.entity.id,
+  kinds: ['uptime_check'],
   match: (event) =>
     event.kind === 'uptime_check' &&
     event.entity.type === 'service' &&
@@ -41,6 +49,9 @@ export const serviceDownRule: Rule<ServiceDownParameters> = defineRule({
       succeeded: event.outcome === 'success',
       failuresToTrip: params.consecutiveFailures,
       latenessMs: params.allowedLateness,
+      region: stringAttribute(event, REGION),
+      regionsToTrip: params.failingRegions,
+      regionWindowMs: params.regionWindow,
     });
     switch (result.kind) {
       case 'transition':
@@ -71,13 +82,23 @@ function serviceDownDetection(
     evidence: transition.evidence,
   };
   if (transition.to === 'down') {
+    const byRegions = transition.cause === 'regions';
+    const regions = transition.regions ?? [];
     return {
       id: detectionId(rule.id, base.dedupKey, transition.triggerEventId),
       ...common,
       status: 'firing',
       title: `Service ${service} is down`,
-      summary: `${transition.failures} consecutive failed checks for ${service} since ${isoTime(transition.sinceMs)}.`,
-      attributes: { consecutiveFailures: transition.failures, downSince: isoTime(transition.sinceMs) },
+      summary: byRegions
+        ? `Checks of ${service} failing from ${regions.length} regions (${regions.join(', ')}) since ${isoTime(transition.sinceMs)}.`
+        : `${transition.failures} consecutive failed checks for ${service} since ${isoTime(transition.sinceMs)}.`,
+      attributes: byRegions
+        ? {
+            failingRegions: regions.length,
+            regions: regions.join(','),
+            downSince: isoTime(transition.sinceMs),
+          }
+        : { consecutiveFailures: transition.failures, downSince: isoTime(transition.sinceMs) },
     };
   }
   const downtimeMs = transition.triggerTimeMs - transition.sinceMs;

@@ -2,8 +2,7 @@ import { Detection } from '@vigil/schema';
 import { describe, expect, it, vi } from 'vitest';
 import type { CountInWindowResult, WindowCrossing } from '../count-in-window';
 import { MINUTE, fixtureTime, signIn } from '../fixture-events';
-import type { RuleContext } from '../rule';
-import { position } from '../test-support';
+import { position, stubContext as baseContext } from '../test-support';
 import { bruteForceRule, type BruteForceParameters } from './brute-force.rule';
 
 const failure = signIn({
@@ -17,13 +16,7 @@ const failure = signIn({
 /** Pure-logic stub: answers countInWindow with a canned result and records what it was asked. */
 function stubContext(result: CountInWindowResult, params: BruteForceParameters = bruteForceRule.params) {
   const countInWindow = vi.fn(() => Promise.resolve(result));
-  const ctx: RuleContext<BruteForceParameters> = {
-    rule: bruteForceRule,
-    params,
-    position: position(4),
-    countInWindow,
-    consecutiveState: () => Promise.reject(new Error('not used by this rule')),
-  };
+  const ctx = { ...baseContext(bruteForceRule, { countInWindow }, position(4)), params };
   return { ctx, countInWindow };
 }
 
@@ -44,11 +37,13 @@ const crossing: WindowCrossing = {
 
 describe('identity.brute-force', () => {
   it('matches failed sign-ins of users only', () => {
-    expect(bruteForceRule.match(failure)).toBe(true);
-    expect(bruteForceRule.match({ ...failure, outcome: 'success' })).toBe(false);
-    expect(bruteForceRule.match({ ...failure, outcome: 'unknown' })).toBe(false);
-    expect(bruteForceRule.match({ ...failure, entity: { type: 'ip', id: '198.51.100.9' } })).toBe(false);
-    expect(bruteForceRule.match({ ...failure, kind: 'account_change' })).toBe(false);
+    expect(bruteForceRule.match(failure, bruteForceRule.params)).toBe(true);
+    expect(bruteForceRule.match({ ...failure, outcome: 'success' }, bruteForceRule.params)).toBe(false);
+    expect(bruteForceRule.match({ ...failure, outcome: 'unknown' }, bruteForceRule.params)).toBe(false);
+    expect(
+      bruteForceRule.match({ ...failure, entity: { type: 'ip', id: '198.51.100.9' } }, bruteForceRule.params),
+    ).toBe(false);
+    expect(bruteForceRule.match({ ...failure, kind: 'account_change' }, bruteForceRule.params)).toBe(false);
   });
 
   it('asks for a count with its parameters: 5 in 10 minutes by default', async () => {

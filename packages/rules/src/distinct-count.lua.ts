@@ -1,0 +1,109 @@
+import { LUA_HELPERS } from './lua-helpers';
+
+/**
+ * Distinct values (e.g. users) a scope (e.g. an IP) saw within a window, one call per event. Atomic:
+ * the add, the count, the episode and the crossing record change together or not at all.
+ *
+ * KEYS: 1 values (zset: value -> time of its newest event), 2 data (hash: 'newest', 'from', 'until',
+ *       and 'v:<value>' -> that newest event as evidence JSON), 3 this event's replay record.
+ * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 value, 5 window ms, 6 allowed lateness ms,
+ *       7 threshold, 8 max evidence, 9 detected-at ms, 10 state TTL ms, 11 replay record TTL ms.
+ *
+ * Replies: {'replayed', record} | {'duplicate'} | {'late', newest} | {'counted', count, inEpisode}
+ *          | {'crossed', record}.
+ *
+ * The window is the one ending at the newest event of the scope: an in-order event ends it, a late
+ * one (within the lateness) counts toward it if it still falls inside. Each value counts once, at
+ * its newest event; one burst fires once (the episode lasts until the count has been below the
+ * threshold for a whole window), as in count-in-window.
+ */
+export const DISTINCT_COUNT_LUA = `${LUA_HELPERS}
+local values_key, data_key, replay_key = KEYS[1], KEYS[2], KEYS[3]
+local id, t, value = ARGV[1], tonumber(ARGV[2]), ARGV[4]
+local W, L, N = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local max_evidence = tonumber(ARGV[8])
+local field = 'v:' .. value
+
+local function replay_or(kind, extra)
+  local record = redis.call('GET', replay_key)
+  if record then return { 'replayed', record } end
+  if extra then return { kind, extra } end
+  return { kind }
+end
+
+local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until', field)
+-- This value's newest event is this one or a later one: a redelivery, or an older event of a value
+-- already counted. Neither changes the set; only these can be redeliveries, so only they look up.
+local newest = tonumber(meta[1])
+if meta[4] then
+  local latest = cjson.decode(meta[4])
+  if latest.id == id then return replay_or('duplicate') end
+  if t <= latest.time and not (newest and t < newest - L) then return replay_or('duplicate') end
+end
+if newest and t < newest - L then return replay_or('late', meta[1]) end
+
+redis.call('ZADD', values_key, t, value)
+local entry = '{"id":' .. cjson.encode(id) .. ',"time":' .. num(t) .. ',"value":' .. cjson.encode(value)
+  .. ',"position":' .. ARGV[3] .. '}'
+if not newest or t > newest then newest = t end
+
+local horizon = '(' .. num(newest - L - W)
+local expired = redis.call('ZRANGEBYSCORE', values_key, '-inf', horizon)
+if #expired > 0 then
+  for i, v in ipairs(expired) do expired[i] = 'v:' .. v end
+  hdel_all(data_key, expired)
+  redis.call('ZREMRANGEBYSCORE', values_key, '-inf', horizon)
+end
+
+local e = newest
+local count = redis.call('ZCOUNT', values_key, num(e - W), num(e))
+local from, untl = tonumber(meta[2]), tonumber(meta[3])
+local fired, in_episode = false, false
+if count >= N then
+  if untl and e <= untl then
+    in_episode = true
+  else
+    fired = true
+    from = e
+  end
+  untl = e + W
+end
+
+local update = { field, entry, 'newest', num(newest) }
+if from then
+  update[#update + 1] = 'from'; update[#update + 1] = num(from)
+  update[#update + 1] = 'until'; update[#update + 1] = num(untl)
+end
+redis.call('HSET', data_key, unpack(update))
+redis.call('PEXPIRE', values_key, ARGV[10])
+redis.call('PEXPIRE', data_key, ARGV[10])
+
+if not fired then return { 'counted', tostring(count), in_episode and '1' or '0' } end
+local earlier = redis.call('GET', replay_key)
+if earlier then return { 'replayed', earlier } end
+
+local recent = redis.call('ZREVRANGEBYSCORE', values_key, num(e), num(e - W), 'LIMIT', 0, max_evidence)
+local has_trigger = false
+for _, v in ipairs(recent) do if v == value then has_trigger = true end end
+if not has_trigger then
+  if #recent >= max_evidence then table.remove(recent) end
+  recent[#recent + 1] = value
+end
+local fields = {}
+for i, v in ipairs(recent) do fields[i] = 'v:' .. v end
+local evidence = {}
+for _, raw in ipairs(redis.call('HMGET', data_key, unpack(fields))) do
+  if raw then evidence[#evidence + 1] = cjson.decode(raw) end
+end
+table.sort(evidence, function(a, b)
+  if a.time == b.time then return a.id < b.id end
+  return a.time < b.time
+end)
+local first = redis.call('ZRANGEBYSCORE', values_key, num(e - W), num(e), 'WITHSCORES', 'LIMIT', 0, 1)
+local record = cjson.encode({
+  trigger = id, triggerTime = t, at = e, count = count, firstAt = tonumber(first[2]),
+  detectedAt = tonumber(ARGV[9]), windowMs = W, threshold = N, evidence = evidence,
+})
+redis.call('SET', replay_key, record, 'PX', ARGV[11])
+return { 'crossed', record }
+`;

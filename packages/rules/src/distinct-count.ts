@@ -1,0 +1,127 @@
+import type { EvidenceRef } from '@vigil/schema';
+import { z } from 'zod';
+import { DISTINCT_COUNT_LUA } from './distinct-count.lua';
+import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
+import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
+import type { ScopeKeys } from './state-keys';
+
+export const DISTINCT_COUNT_SCRIPT: LuaScript = {
+  name: 'vigilDistinctCount',
+  numberOfKeys: 3,
+  lua: DISTINCT_COUNT_LUA,
+};
+
+export interface DistinctCountInput {
+  keys: ScopeKeys;
+  eventId: string;
+  eventTimeMs: number;
+  position: StreamPosition;
+  /** What is counted once however often it appears, e.g. the user. */
+  value: string;
+  windowMs: number;
+  /** How far behind the newest event of this scope an event may be and still count. */
+  latenessMs: number;
+  /** The number of distinct values at which the window crosses. */
+  threshold: number;
+  /** At most this many values' newest events are kept as evidence (the trigger always is). */
+  maxEvidence: number;
+  nowMs: number;
+  stateTtlMs: number;
+  replayTtlMs: number;
+}
+
+/** What the crossing event saw; stored in Redis so a redelivery rebuilds the same detection. */
+export interface DistinctCrossing {
+  triggerEventId: string;
+  triggerTimeMs: number;
+  /** The end of the window that crossed: the newest event time of the scope. */
+  windowEndMs: number;
+  /** Distinct values in the window. */
+  count: number;
+  firstEventMs: number;
+  detectedAtMs: number;
+  windowMs: number;
+  threshold: number;
+  /** The distinct values in the evidence, in evidence order. */
+  values: string[];
+  /** One event per value (its newest), oldest first. */
+  evidence: EvidenceRef[];
+}
+
+export type DistinctCountResult =
+  | { kind: 'counted'; count: number; inEpisode: boolean }
+  | { kind: 'crossed'; crossing: DistinctCrossing; replayed: boolean }
+  /** A redelivery, or an older event of a value already counted: nothing changes. */
+  | { kind: 'duplicate' }
+  | { kind: 'late'; newestMs: number };
+
+const CrossingRecord = z.object({
+  trigger: z.string(),
+  triggerTime: z.number(),
+  at: z.number(),
+  count: z.number().int(),
+  firstAt: z.number(),
+  detectedAt: z.number(),
+  windowMs: z.number(),
+  threshold: z.number().int(),
+  evidence: z.array(StoredEvidence.extend({ value: z.string() })).min(1),
+});
+
+function parseCrossing(text: string): DistinctCrossing {
+  const record = CrossingRecord.parse(JSON.parse(text));
+  return {
+    triggerEventId: record.trigger,
+    triggerTimeMs: record.triggerTime,
+    windowEndMs: record.at,
+    count: record.count,
+    firstEventMs: record.firstAt,
+    detectedAtMs: record.detectedAt,
+    windowMs: record.windowMs,
+    threshold: record.threshold,
+    values: record.evidence.map((entry) => entry.value),
+    evidence: record.evidence.map(toEvidenceRef),
+  };
+}
+
+function parseReply(reply: unknown): DistinctCountResult {
+  const [kind, first, second] = replyStrings(reply, DISTINCT_COUNT_SCRIPT.name);
+  switch (kind) {
+    case 'counted':
+      return { kind, count: Number(first), inEpisode: second === '1' };
+    case 'crossed':
+    case 'replayed':
+      return { kind: 'crossed', crossing: parseCrossing(first ?? ''), replayed: kind === 'replayed' };
+    case 'duplicate':
+      return { kind };
+    case 'late':
+      return { kind, newestMs: Number(first) };
+    default:
+      throw new Error(`${DISTINCT_COUNT_SCRIPT.name}: unknown reply ${JSON.stringify(reply)}`);
+  }
+}
+
+/**
+ * Adds one event's value to its scope and reports whether the number of distinct values in the
+ * window ending at the scope's newest event crossed the threshold. Event time drives everything.
+ */
+export function distinctCount(batch: RedisBatch, input: DistinctCountInput): Promise<DistinctCountResult> {
+  const { base } = input.keys;
+  return batch.run(
+    DISTINCT_COUNT_SCRIPT,
+    [`${base}:values`, `${base}:data`, input.keys.replayRecord(input.eventId)],
+    [
+      input.eventId,
+      input.eventTimeMs,
+      encodePosition(input.position),
+      input.value,
+      input.windowMs,
+      input.latenessMs,
+      input.threshold,
+      input.maxEvidence,
+      input.nowMs,
+      input.stateTtlMs,
+      input.replayTtlMs,
+    ],
+    parseReply,
+  );
+}

@@ -1,0 +1,93 @@
+import type { EvidenceRef } from '@vigil/schema';
+import { z } from 'zod';
+import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
+import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
+import { SEQUENCE_LUA } from './sequence.lua';
+
+export const SEQUENCE_SCRIPT: LuaScript = { name: 'vigilSequence', numberOfKeys: 1, lua: SEQUENCE_LUA };
+
+export function sequenceKey(keyPrefix: string, ruleId: string): string {
+  return `${keyPrefix}rules:{${ruleId}|sequence}:state`;
+}
+
+export interface SequenceInput {
+  key: string;
+  /** Groups the batch's calls for this rule into one script call. */
+  groupKey: string;
+  op: 'begin' | 'end' | 'observe';
+  subject: string;
+  eventId: string;
+  eventTimeMs: number;
+  position: StreamPosition;
+  nowMs: number;
+}
+
+/** An observation that completed the sequence: what the rule builds its detection from. */
+export interface SequenceMatch {
+  triggerEventId: string;
+  triggerTimeMs: number;
+  /** Event time of the begin that opened the episode. */
+  begunAtMs: number;
+  detectedAtMs: number;
+  /** The begin event, then the observation. */
+  evidence: EvidenceRef[];
+}
+
+export type SequenceResult =
+  { kind: 'begun' | 'ended' | 'none' } | { kind: 'fired'; match: SequenceMatch; replayed: boolean };
+
+const MatchRecord = z.object({
+  trigger: z.string(),
+  at: z.number(),
+  detectedAt: z.number(),
+  begunAt: z.number(),
+  evidence: z.array(StoredEvidence).min(1),
+});
+
+const NONE: SequenceResult = { kind: 'none' };
+
+function parseReply(reply: unknown): SequenceResult {
+  if (reply === undefined) return NONE;
+  const [kind, text] = replyStrings(reply, SEQUENCE_SCRIPT.name);
+  switch (kind) {
+    case 'begun':
+    case 'ended':
+    case 'none':
+      return { kind };
+    case 'fired':
+    case 'replayed': {
+      const record = MatchRecord.parse(JSON.parse(text ?? ''));
+      return {
+        kind: 'fired',
+        replayed: kind === 'replayed',
+        match: {
+          triggerEventId: record.trigger,
+          triggerTimeMs: record.at,
+          begunAtMs: record.begunAt,
+          detectedAtMs: record.detectedAt,
+          evidence: record.evidence.map(toEvidenceRef),
+        },
+      };
+    }
+    default:
+      throw new Error(`${SEQUENCE_SCRIPT.name}: unknown reply ${JSON.stringify(reply)}`);
+  }
+}
+
+/** One step of a subject's sequence; every call with the same group key goes to Redis as one. */
+export function sequenceStep(batch: RedisBatch, input: SequenceInput): Promise<SequenceResult> {
+  return batch.group(
+    SEQUENCE_SCRIPT,
+    input.groupKey,
+    [input.key],
+    [input.nowMs],
+    [
+      input.op === 'begin' ? 'b' : input.op === 'end' ? 'e' : 'o',
+      input.subject,
+      input.eventId,
+      input.eventTimeMs,
+      encodePosition(input.position),
+    ],
+    parseReply,
+  );
+}
