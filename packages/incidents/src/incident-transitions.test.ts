@@ -194,13 +194,14 @@ describe('PgIncidentStore.transition with an idempotency key', () => {
     const id = await openIncident(store);
     const other = await openIncident(store, 'bf-2');
     await store.transition(id, 'comment', { actor: 'api:bob', text: 'first', idempotencyKey: 'k1' });
+    // One at a time: each reuse is its own request, and each rejection is awaited as it happens.
     const reuses = [
-      store.transition(id, 'comment', { actor: 'api:bob', text: 'second', idempotencyKey: 'k1' }),
-      store.transition(id, 'comment', { actor: 'api:eve', text: 'first', idempotencyKey: 'k1' }),
-      store.transition(id, 'acknowledge', { actor: 'api:bob', idempotencyKey: 'k1' }),
-      store.transition(other, 'comment', { actor: 'api:bob', text: 'first', idempotencyKey: 'k1' }),
+      () => store.transition(id, 'comment', { actor: 'api:bob', text: 'second', idempotencyKey: 'k1' }),
+      () => store.transition(id, 'comment', { actor: 'api:eve', text: 'first', idempotencyKey: 'k1' }),
+      () => store.transition(id, 'acknowledge', { actor: 'api:bob', idempotencyKey: 'k1' }),
+      () => store.transition(other, 'comment', { actor: 'api:bob', text: 'first', idempotencyKey: 'k1' }),
     ];
-    for (const reuse of reuses) await expect(reuse).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    for (const reuse of reuses) await expect(reuse()).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     const detail = await store.getIncident(id);
     expect(detail?.timeline.filter((entry) => entry.kind === 'commented')).toHaveLength(1);
   });
