@@ -10,6 +10,7 @@ import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin'
 export const PROBES_TOKEN = 'e2e-probes-token-0123456789';
 export const API_TOKEN = 'e2e-api-token-0123456789';
 export const SLACK_TOKEN = 'xoxb-e2e-test-token';
+export const SLACK_SIGNING_SECRET = 'e2e-slack-signing-secret-0123456789';
 
 export interface Harness {
   vigil: Standalone;
@@ -61,6 +62,7 @@ export async function startHarness(options: {
     OWNERS_FILE: join(dir, 'owners.yaml'),
     SLACK_BOT_TOKEN: SLACK_TOKEN,
     SLACK_API_URL: slack.url,
+    SLACK_SIGNING_SECRET,
     API_TOKENS: `e2e:responder:${apiHash}`,
     E2E_PROBES_TOKEN: PROBES_TOKEN,
   };
@@ -113,4 +115,33 @@ export async function apiPost<T = unknown>(harness: Harness, path: string, body:
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A click on one of the incident message's buttons, signed the way Slack signs it. */
+export async function slackClick(
+  harness: Harness,
+  action: { actionId: string; incidentId: string; user: string; ts: string; messageTs: string; channel: string },
+  sign: (secret: string, timestamp: string, body: string) => string,
+  secret = SLACK_SIGNING_SECRET,
+): Promise<Response> {
+  const payload = {
+    type: 'block_actions',
+    user: { id: action.user, username: action.user.toLowerCase() },
+    trigger_id: `trig-${action.ts}`,
+    container: { type: 'message', message_ts: action.messageTs, channel_id: action.channel },
+    channel: { id: action.channel },
+    message: { ts: action.messageTs },
+    actions: [{ action_id: action.actionId, value: action.incidentId, action_ts: action.ts, type: 'button' }],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return fetch(`${harness.vigil.apiUrl}/v1/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': sign(secret, timestamp, body),
+    },
+    body,
+  });
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from '../fixtures/services';
-import { apiGet, apiPost, eventually, postEvents, startHarness, type Harness } from './pipeline-harness';
+import { SLACK_ACTION_IDS, signSlackRequest } from '@vigil/notify';
+import { apiGet, apiPost, eventually, postEvents, slackClick, startHarness, type Harness } from './pipeline-harness';
 
 interface IncidentSummary {
   id: string;
@@ -172,5 +173,38 @@ describe.each([
     expect(update?.args.ts).toBe(h.slack.callsTo('chat.postMessage').find((c) => c.ok)?.response.ts);
     const detail = await apiGet<{ incident: { timeline: Array<{ kind: string; actor: string }> } }>(h, `/v1/incidents/${incident?.id}`);
     expect(detail.body.incident.timeline).toContainEqual(expect.objectContaining({ actor: 'api:e2e' }));
+  });
+
+  test('an Acknowledge click in Slack, signed, acts once; a forged one changes nothing', async ({ uid, kafkaBrokers, redisUrl, database }) => {
+    harness = await startHarness({ uid, redisUrl, databaseUrl: database.url, ...(useKafka ? { kafkaBrokers } : {}) });
+    const h = harness;
+    expect((await postEvents(h, failedLogins('oscar@example.com', 5, `${uid}-click`))).status).toBe(202);
+    const post = await eventually(async () => h.slack.callsTo('chat.postMessage').find((c) => c.ok), 30_000, 'the Slack post');
+    const [incident] = await incidentsFor(h, 'identity.brute-force');
+    const click = {
+      actionId: SLACK_ACTION_IDS.acknowledge,
+      incidentId: incident?.id ?? '',
+      user: 'U0ALICE01',
+      ts: `${Date.now() / 1000}`,
+      messageTs: String(post.response.ts),
+      channel: String(post.response.channel),
+    };
+
+    const forged = await slackClick(h, click, signSlackRequest, 'not-the-signing-secret-at-all');
+    expect(forged.status).toBe(401);
+    expect((await incidentsFor(h, 'identity.brute-force'))[0]?.status).toBe('open');
+
+    expect((await slackClick(h, click, signSlackRequest)).status).toBe(200);
+    expect((await slackClick(h, click, signSlackRequest)).status).toBe(200); // a double click
+    const acknowledged = await eventually(async () => {
+      const [found] = await incidentsFor(h, 'identity.brute-force');
+      return found?.status === 'acknowledged' ? found : undefined;
+    }, 10_000, 'the acknowledgement');
+    const detail = await apiGet<{ incident: { timeline: Array<{ kind: string; actor: string }> } }>(h, `/v1/incidents/${acknowledged.id}`);
+    expect(detail.body.incident.timeline.filter((t) => t.actor === 'slack:U0ALICE01')).toHaveLength(1);
+    await eventually(async () => {
+      const updates = h.slack.callsTo('chat.update').filter((c) => c.ok && c.args.ts === post.response.ts && /acknowledged/i.test(String(c.args.text)));
+      return updates.length > 0 ? updates : undefined;
+    }, 20_000, 'the message to be updated in place');
   });
 });

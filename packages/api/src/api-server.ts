@@ -4,6 +4,10 @@ import { ValidationError } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 import { ApiError, fromStoreError, type ErrorBody } from './api-errors';
 import { createTokenVerifier, type ApiTokenConfig } from './api-tokens';
+import { registerAuditRoutes, type AuditApiOptions } from './audit/audit-routes';
+import { withDatabaseTokens } from './audit/database-tokens';
+import { registerAvailabilityRoutes, type AvailabilityRouteDeps } from './availability/availability-routes';
+import { registerDashboardRoutes } from './dashboard/dashboard-routes';
 import { registerIncidentActionRoutes, type NotificationEnqueuer } from './incident-action-routes';
 import { registerIncidentRoutes } from './incident-routes';
 import { accessHook, principalOf } from './route-access';
@@ -20,13 +24,17 @@ export interface ApiServerOptions {
   tokens: readonly ApiTokenConfig[];
   /** Largest request body in bytes; 1 MiB when not given. */
   bodyLimit?: number;
+  /** Availability figures, the monthly report, maintenance windows; without it, no /v1/availability. */
+  availability?: AvailabilityRouteDeps;
+  /** Auditor views (/v1/audit) and tokens kept in the database; without it, neither is served. */
+  audit?: AuditApiOptions;
 }
 
 /** The HTTP API, ready to `listen` (the service does that) or to `inject` (tests do that). */
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const logger = options.logger.child({ component: 'api' });
-  const verify = createTokenVerifier(options.tokens);
-  if (options.tokens.length === 0)
+  const verify = withDatabaseTokens(createTokenVerifier(options.tokens), options.audit?.databaseTokens);
+  if (options.tokens.length === 0 && !options.audit?.databaseTokens)
     logger.warn({}, 'no API tokens configured: every authenticated route answers 401');
 
   // Fastify's own logger would print request headers and URLs as they come; requests are logged below instead.
@@ -88,5 +96,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     logger,
     ...(options.notifier ? { notifier: options.notifier } : {}),
   });
+  if (options.availability) registerAvailabilityRoutes(app, options.availability);
+  if (options.audit) registerAuditRoutes(app, { register: options.audit.register, logger });
+  registerDashboardRoutes(app);
   return app;
 }

@@ -34,6 +34,7 @@ import type {
   NotificationStore,
 } from './notification-store';
 import { inTransaction, isTransientConflict, isUniqueViolation } from './pg-transaction';
+import { recordResponseFindingTx, type ResponseFindingInput, type ResponseFindingKind } from './response-findings';
 import { DEFAULT_RESPONSE_TARGETS, ResponseTargets } from './response-targets';
 
 export interface PgIncidentStoreOptions {
@@ -218,6 +219,22 @@ export class PgIncidentStore
       },
     );
     if (final) this.logger.warn({ notificationId, reason }, 'notification given up');
+  }
+
+  /**
+   * A response rule broken for an incident (acknowledgement or resolution overdue, postmortem missing),
+   * recorded in its timeline once per `data.key`; true when it was new.
+   */
+  async recordResponseFinding(
+    incidentId: string,
+    kind: ResponseFindingKind,
+    data: ResponseFindingInput,
+  ): Promise<boolean> {
+    return inTransaction(this.pool, (client) => recordResponseFindingTx(client, incidentId, kind, data, this.now()), {
+      name: 'record-response-finding',
+      logger: this.logger,
+      retryIf: isTransientConflict,
+    });
   }
 
   listUndelivered(olderThanMs: number, limit: number): Promise<NotificationRecord[]> {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { planDelivery } from './delivery-plan';
 import { sampleIncident } from './testing/incident-samples';
 
-const owner = { team: 'security', channel: '#sec-identity', oncall: [] };
+const owner = { team: 'security', channel: '#sec-identity', oncall: [], escalation: [] };
 const posted = { channel: 'C0SECIDEN', ts: '1767261600.000100' };
 
 describe('planDelivery', () => {

@@ -1,4 +1,4 @@
-import type { IncidentView } from '@vigil/incidents';
+import type { IncidentFacts } from './incident-facts';
 import type { NotificationKind } from '@vigil/schema';
 import type { ResolvedOwner } from './owners';
 import { followUpText, incidentMessage, type MessageBlock } from './slack-message';
@@ -24,7 +24,7 @@ export type DeliveryPlan =
 
 export interface PlanInput {
   kind: NotificationKind;
-  incident: IncidentView;
+  incident: IncidentFacts;
   owner: ResolvedOwner;
   slackEnabled: boolean;
   /** Detection count shown by the incident's last delivered message, when known. */

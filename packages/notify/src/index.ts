@@ -12,3 +12,39 @@ export {
 export type { SlackMessage, MessageBlock, DeadNotification } from './slack-message';
 export { DEFAULT_RETRY, jobIdFor } from './notification-queue';
 export type { DeliveryRetryOptions } from './notification-queue';
+export type { EscalationStep } from './owners';
+export { SLACK_ACTION_IDS, SLACK_VIEW_CALLBACKS } from './slack-actions';
+export type { SlackButtonAction, SlackModalAction } from './slack-actions';
+export type { IncidentFacts, ResponseFacts } from './incident-facts';
+export { buildSlackInteractionsRoute, SLACK_INTERACTIONS_PATH } from './interactions/interactions-route';
+export type { SlackInteractionsRouteOptions } from './interactions/interactions-route';
+export { createSlackInteractionHandler, DEFAULT_ANSWER_WITHIN_MS } from './interactions/interaction-handler';
+export type {
+  InteractionAnswer,
+  SlackInteractionHandler,
+  SlackInteractionOptions,
+} from './interactions/interaction-handler';
+export { createSlackInteractionClient } from './interactions/slack-interaction-client';
+export type {
+  SlackInteractionClient,
+  SlackInteractionClientOptions,
+} from './interactions/slack-interaction-client';
+export { verifySlackSignature, signSlackRequest } from './interactions/slack-signature';
+export type { SignatureCheck, SignatureRefusal } from './interactions/slack-signature';
+export { RESPONSE_FINDING_KINDS } from './interactions/incident-actions';
+export type {
+  IncidentActions,
+  IncidentTransition,
+  NotificationEnqueuer,
+  ResponseFindingData,
+  ResponseFindingKind,
+  ResponseFindings,
+} from './interactions/incident-actions';
+export { createResponseTimers, timerJobId } from './escalation/response-timers';
+export type {
+  ResponseTimerArming,
+  ResponseTimerIncidents,
+  ResponseTimers,
+  ResponseTimersOptions,
+} from './escalation/response-timers';
+export { DEFAULT_POSTMORTEM_AFTER_DAYS } from './escalation/response-checks';

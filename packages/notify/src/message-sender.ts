@@ -75,7 +75,7 @@ export function createSlackSender(options: SlackSenderOptions): MessageSender {
  * The client logs every failed request at warn; the notifier logs the outcome itself, so the
  * client's own lines go to debug and only its errors stay errors.
  */
-function slackLogger(logger: Logger): SlackLogger {
+export function slackLogger(logger: Logger): SlackLogger {
   let level = LogLevel.DEBUG;
   const line = (parts: unknown[]) =>
     parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');

@@ -4,6 +4,7 @@ import type { NotificationJob } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
 import type { ChannelRateLimit } from './channel-rate-limit';
 import type { DeliveryJournal } from './delivery-journal';
+import type { ResponseTimerArming } from './escalation/response-timers';
 import { planDelivery, type DeliveryStep } from './delivery-plan';
 import type { IncidentOrder, JobStateName } from './incident-order';
 import type { MessageSender } from './message-sender';
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   wake(notificationId: string): Promise<void>;
   logger: Logger;
   clock: Clock;
+  /** Armed from every notification's incident, so acknowledgement and resolution timers exist from the start. */
+  timers?: ResponseTimerArming;
 }
 
 /** Expected outcomes are values; failures are thrown as RetryableError / NonRetryableError. */
@@ -62,6 +65,11 @@ export async function deliverNotification(
     await settleInOrder(incident.id, notification.id, deps);
     return { outcome: 'skipped', reason: notification.status === 'sent' ? 'already-sent' : 'already-dead' };
   }
+  // Before any Slack call, so a Slack outage does not keep the timers from being armed. A failure here must
+  // not hold up the message people are waiting for: it is logged, and the next notification arms again.
+  await deps.timers?.sync(incident).catch((error: unknown) => {
+    logger.error({ err: error, incidentId: incident.id }, 'could not arm the response timers');
+  });
 
   // Re-added here too, so a job that reached the queue without its order entry still queues up.
   await order.add([notification]);

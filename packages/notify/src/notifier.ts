@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { ChannelRateLimit } from './channel-rate-limit';
 import { handleDeadNotification } from './dead-notification-alert';
 import { DeliveryJournal } from './delivery-journal';
+import type { ResponseTimerArming } from './escalation/response-timers';
 import { IncidentOrder } from './incident-order';
 import { withDeadline } from './deadline';
 import { createSlackSender } from './message-sender';
@@ -38,6 +39,8 @@ export interface NotifierOptions {
   keyPrefix?: string;
   /** How long `stop()` lets in-flight deliveries finish before closing anyway. */
   drainTimeoutMs?: number;
+  /** Response timers (`createResponseTimers`), armed from each notification's incident as it is delivered. */
+  timers?: ResponseTimerArming;
 }
 
 export interface Notifier {
@@ -80,6 +83,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     wake: (id) => queue.wake(id),
     logger,
     clock: options.clock ?? systemClock,
+    ...(options.timers ? { timers: options.timers } : {}),
   };
   const sweeper =
     options.sweeper === false

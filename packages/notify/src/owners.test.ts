@@ -54,6 +54,39 @@ describe('owners config', () => {
     ]);
   });
 
+  test('escalation steps: user ids, whole minutes, increasing, at least one user', () => {
+    const problems = problemsOf(
+      [
+        'fallbackChannel: "#soc"',
+        'owners:',
+        '  - match: { rule: a }',
+        '    team: a',
+        '    channel: "#a"',
+        '    escalation:',
+        '      - { afterMinutes: 30, users: [U0AAAAAA1] }',
+        '      - { afterMinutes: 10, users: [U0AAAAAA2] }',
+        '  - match: { rule: b }',
+        '    team: b',
+        '    channel: "#b"',
+        '    escalation:',
+        '      - { afterMinutes: -1, users: [alice] }',
+        '      - { afterMinutes: 1.5, users: [] }',
+        '      - { after: 5, users: [U0AAAAAA3] }',
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      'owners.yaml: owners[0].escalation: afterMinutes must increase from one step to the next',
+      'owners.yaml: owners[1].escalation[0].afterMinutes: must not be negative',
+      expect.stringMatching(
+        /^owners\.yaml: owners\[1\]\.escalation\[0\]\.users\[0\]: expected a Slack user id/,
+      ),
+      'owners.yaml: owners[1].escalation[1].afterMinutes: expected a whole number of minutes',
+      'owners.yaml: owners[1].escalation[1].users: name at least one Slack user id',
+      'owners.yaml: owners[1].escalation[2].afterMinutes: expected a whole number of minutes',
+      expect.stringMatching(/^owners\.yaml: owners\[1\]\.escalation\[2\]\.after: /),
+    ]);
+  });
+
   test('a missing fallback channel and broken YAML are reported', () => {
     expect(problemsOf('owners: []')).toEqual([expect.stringMatching(/^owners\.yaml: fallbackChannel: /)]);
     expect(problemsOf('fallbackChannel: [unclosed')).toEqual([
@@ -77,6 +110,9 @@ describe('resolveOwner', () => {
       '    team: payments',
       '    channel: "#pay"',
       '    oncall: [U0PAYONC1]',
+      '    escalation:',
+      '      - { afterMinutes: 0, users: [U0PAYLEAD] }',
+      '      - { afterMinutes: 30, users: [U0PAYHEAD, U0CTO0001] }',
       '  - match: { rule: "identity.*", ownerKey: okta }',
       '    team: it',
       '    channel: "#it"',
@@ -87,12 +123,17 @@ describe('resolveOwner', () => {
     'owners.yaml',
   );
 
-  test('a service entity matches its service entry, with on-call people', () => {
+  test('a service entity matches its service entry, with on-call people and escalation chain', () => {
     expect(resolveOwner(config, sampleOutage())).toEqual({
       team: 'payments',
       channel: '#pay',
       oncall: ['U0PAYONC1'],
+      escalation: [
+        { afterMinutes: 0, users: ['U0PAYLEAD'] },
+        { afterMinutes: 30, users: ['U0PAYHEAD', 'U0CTO0001'] },
+      ],
     });
+    expect(resolveOwner(config, sampleIncident()).escalation).toEqual([]);
   });
 
   test('every given field must match; the first matching entry wins', () => {
@@ -102,6 +143,11 @@ describe('resolveOwner', () => {
 
   test('nothing matched goes to the fallback channel', () => {
     const orphan = sampleIncident({ ruleId: 'logging.source-silent', ownerKey: 'backup-agent' });
-    expect(resolveOwner(config, orphan)).toEqual({ team: UNOWNED_TEAM, channel: '#soc', oncall: [] });
+    expect(resolveOwner(config, orphan)).toEqual({
+      team: UNOWNED_TEAM,
+      channel: '#soc',
+      oncall: [],
+      escalation: [],
+    });
   });
 });

@@ -32,12 +32,37 @@ const OwnerMatch = z
     'give at least one of rule, service, source, ownerKey',
   );
 
+/** One step of an escalation chain: who is mentioned once an incident is this many minutes overdue. */
+const EscalationStep = z.strictObject({
+  /** Minutes after the acknowledgement (or resolution) due time; 0 is the due time itself. */
+  afterMinutes: z
+    .number({ error: 'expected a whole number of minutes' })
+    .int('expected a whole number of minutes')
+    .min(0, 'must not be negative')
+    .max(30 * 24 * 60, 'must be at most 43200 (30 days)'),
+  /** Slack user ids mentioned in the incident's thread. */
+  users: z.array(SlackUserId).min(1, 'name at least one Slack user id'),
+});
+
+const EscalationChain = z
+  .array(EscalationStep)
+  .max(10, 'at most 10 escalation steps')
+  .refine(
+    (steps) => steps.every((step, i) => i === 0 || step.afterMinutes > (steps[i - 1]?.afterMinutes ?? -1)),
+    'afterMinutes must increase from one step to the next',
+  );
+
 const OwnerEntry = z.strictObject({
   match: OwnerMatch,
   team: z.string().min(1),
   channel: SlackChannel,
   /** Slack user ids mentioned on new incidents. */
   oncall: z.array(SlackUserId).default([]),
+  /**
+   * Who is mentioned, step by step, while an incident stays unacknowledged past its acknowledgement due
+   * time (or unresolved past its resolution due time). Empty: the on-call people are mentioned again.
+   */
+  escalation: EscalationChain.default([]),
 });
 
 export const OwnersConfig = z.strictObject({
@@ -47,11 +72,14 @@ export const OwnersConfig = z.strictObject({
 });
 export type OwnersConfig = z.infer<typeof OwnersConfig>;
 export type OwnerEntry = z.infer<typeof OwnerEntry>;
+export type EscalationStep = z.infer<typeof EscalationStep>;
 
 export interface ResolvedOwner {
   team: string;
   channel: string;
   oncall: string[];
+  /** In order of `afterMinutes`; empty when the owner has none (or nothing matched). */
+  escalation: EscalationStep[];
 }
 
 /** The team name shown when no entry matched. */
@@ -91,8 +119,8 @@ export function loadOwners(path: string): OwnersConfig {
  */
 export function resolveOwner(config: OwnersConfig, incident: IncidentView): ResolvedOwner {
   const entry = config.owners.find((candidate) => matches(candidate.match, incident));
-  if (!entry) return { team: UNOWNED_TEAM, channel: config.fallbackChannel, oncall: [] };
-  return { team: entry.team, channel: entry.channel, oncall: entry.oncall };
+  if (!entry) return { team: UNOWNED_TEAM, channel: config.fallbackChannel, oncall: [], escalation: [] };
+  return { team: entry.team, channel: entry.channel, oncall: entry.oncall, escalation: entry.escalation };
 }
 
 function matches(match: OwnerEntry['match'], incident: IncidentView): boolean {

@@ -6,13 +6,26 @@ import {
   incidentMessage,
   type MessageBlock,
 } from './slack-message';
+import { SLACK_ACTION_IDS } from './slack-actions';
 import { sampleIncident, sampleOutage } from './testing/incident-samples';
 
-const owner = { team: 'security', channel: '#sec-identity', oncall: ['U0SECONC1'] };
+const owner = { team: 'security', channel: '#sec-identity', oncall: ['U0SECONC1'], escalation: [] };
 
 function fieldsOf(blocks: MessageBlock[]): string[] {
   return blocks.flatMap((block) =>
     block.type === 'section' ? (block.fields ?? []).map((field) => field.text) : [],
+  );
+}
+
+function buttonsOf(blocks: MessageBlock[]): Array<[string, string, string]> {
+  return blocks.flatMap((block) =>
+    block.type === 'actions'
+      ? block.elements.map((button): [string, string, string] => [
+          button.text.text,
+          button.action_id,
+          button.value,
+        ])
+      : [],
   );
 }
 
@@ -53,7 +66,7 @@ describe('incidentMessage', () => {
   test('a resolved outage shows when it resolved and its downtime', () => {
     const { text, blocks } = incidentMessage(
       sampleOutage({ status: 'resolved', resolvedAt: '2026-01-01T10:12:00.000Z', downtimeSeconds: 720 }),
-      { team: 'sre', channel: 'C0SREALRT', oncall: [] },
+      { team: 'sre', channel: 'C0SREALRT', oncall: [], escalation: [] },
     );
     expect(text).toContain('SEV1 INC-7: checkout is down [Resolved]');
     expect(fieldsOf(blocks)).toEqual(
@@ -81,7 +94,119 @@ describe('incidentMessage', () => {
   });
 });
 
+describe('incidentMessage: buttons and who acted', () => {
+  test('an open incident has Acknowledge, Resolve and Dismiss, each carrying the incident id', () => {
+    const incident = sampleIncident();
+    const { blocks } = incidentMessage(incident, owner);
+    expect(buttonsOf(blocks)).toEqual([
+      ['Acknowledge', SLACK_ACTION_IDS.acknowledge, incident.id],
+      ['Resolve', SLACK_ACTION_IDS.resolve, incident.id],
+      ['Dismiss', SLACK_ACTION_IDS.dismiss, incident.id],
+    ]);
+    expect(blocks.at(-1)?.type).toBe('actions');
+  });
+
+  test.each([
+    ['acknowledged', ['Resolve', 'Dismiss']],
+    ['contained', ['Resolve']],
+    ['resolved', []],
+    ['closed', []],
+    ['dismissed', []],
+  ] as const)('%s: only the buttons its state allows', (status, labels) => {
+    const { blocks } = incidentMessage(sampleIncident({ status }), owner);
+    expect(buttonsOf(blocks).map(([label]) => label)).toEqual(labels);
+    expect(blocks.some((block) => block.type === 'actions')).toBe(labels.length > 0);
+  });
+
+  test('the block id changes with the state, as Slack asks of updated messages', () => {
+    const ids = (['open', 'acknowledged'] as const).map((status) => {
+      const actions = incidentMessage(sampleIncident({ status }), owner).blocks.find(
+        (b) => b.type === 'actions',
+      );
+      return actions?.type === 'actions' ? actions.block_id : undefined;
+    });
+    expect(ids).toEqual(['vigil.actions.open', 'vigil.actions.acknowledged']);
+  });
+
+  test('who acknowledged and resolved, with root cause, remediation and postmortem link', () => {
+    const incident = {
+      ...sampleIncident({ status: 'resolved', resolvedAt: '2026-01-01T11:05:00.000Z' }),
+      acknowledgedAt: '2026-01-01T10:03:00.000Z',
+      acknowledgedBy: 'slack:U0ALICE01',
+      resolvedBy: 'api:deploy-bot <x>',
+      rootCause: 'A leaked password & no lockout',
+      remediation: 'Rotated; lockout on',
+      postmortemUrl: 'https://wiki.example.com/pm?a=1|b>2',
+    };
+    const fields = fieldsOf(incidentMessage(incident, owner).blocks);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        '*Resolved*\n<!date^1767265500^{date_short_pretty} {time}|2026-01-01 11:05 UTC> by api:deploy-bot &lt;x&gt;',
+        '*Acknowledged*\n<@U0ALICE01> · <!date^1767261780^{date_short_pretty} {time}|2026-01-01 10:03 UTC>',
+        '*Root cause*\nA leaked password &amp; no lockout',
+        '*Remediation*\nRotated; lockout on',
+        '*Postmortem*\n<https://wiki.example.com/pm?a=1%7Cb%3E2|postmortem>',
+      ]),
+    );
+    expect(fields.some((field) => field.startsWith('*Resolve by*'))).toBe(false);
+  });
+
+  test('while open, the acknowledgement and resolution due times', () => {
+    const incident = {
+      ...sampleIncident(),
+      ackDueAt: '2026-01-01T10:30:00.000Z',
+      resolveDueAt: '2026-01-02T10:00:00.000Z',
+    };
+    expect(fieldsOf(incidentMessage(incident, owner).blocks)).toEqual(
+      expect.arrayContaining([
+        '*Acknowledge by*\n<!date^1767263400^{date_short_pretty} {time}|2026-01-01 10:30 UTC>',
+        '*Resolve by*\n<!date^1767348000^{date_short_pretty} {time}|2026-01-02 10:00 UTC>',
+      ]),
+    );
+    const acknowledged = { ...incident, status: 'acknowledged' as const, acknowledgedBy: 'slack:U0ALICE01' };
+    expect(fieldsOf(incidentMessage(acknowledged, owner).blocks).filter((f) => f.includes(' by*'))).toEqual([
+      '*Resolve by*\n<!date^1767348000^{date_short_pretty} {time}|2026-01-02 10:00 UTC>',
+    ]);
+  });
+
+  test('a dismissal shows who and why; a long reason is cut without breaking an entity', () => {
+    const incident = {
+      ...sampleIncident({ status: 'dismissed' }),
+      dismissedBy: 'slack:U0BOB0001',
+      dismissedAt: '2026-01-01T10:10:00.000Z',
+      dismissalReason: `${'&'.repeat(179)}x${'y'.repeat(2000)}`,
+    };
+    const reason = fieldsOf(incidentMessage(incident, owner).blocks).find((f) => f.startsWith('*Reason*'));
+    expect(reason?.length).toBeLessThanOrEqual(2000);
+    expect(reason).toMatch(/^\*Reason\*\n(&amp;){179}xy+…$/);
+  });
+});
+
 describe('followUpText', () => {
+  test('names who acted, from the incident', () => {
+    const base = sampleIncident({ detectionCount: 3, lastSeenAt: '2026-01-01T10:12:30Z' });
+    expect(
+      followUpText('updated', { ...base, status: 'acknowledged', acknowledgedBy: 'slack:U0ALICE01' }, 3),
+    ).toBe('Acknowledged by <@U0ALICE01>: 3 detections in all, last at 10:12 UTC.');
+    expect(
+      followUpText('updated', {
+        ...base,
+        status: 'dismissed',
+        dismissedBy: 'slack:U0BOB0001',
+        dismissalReason: 'Pen test <scheduled>',
+      }),
+    ).toBe('Dismissed by <@U0BOB0001>: Pen test &lt;scheduled&gt;');
+    expect(
+      followUpText('resolved', {
+        ...base,
+        status: 'resolved',
+        resolvedAt: '2026-01-01T11:05:00Z',
+        resolvedBy: 'slack:U0ALICE01',
+        rootCause: 'Leaked password',
+      }),
+    ).toBe('Resolved by <@U0ALICE01> 1 h 5 m after it was detected. Root cause: Leaked password.');
+  });
+
   test('resolved with measured downtime', () => {
     expect(
       followUpText(

@@ -1,15 +1,31 @@
-import type { IncidentStatus, IncidentView } from '@vigil/incidents';
+import { allowedActions, type IncidentStatus, type IncidentView } from '@vigil/incidents';
 import type { NotificationKind, Severity } from '@vigil/schema';
+import { isActive, slackUserOf, type IncidentFacts } from './incident-facts';
 import type { ResolvedOwner } from './owners';
+import { SLACK_ACTION_IDS, SLACK_BUTTON_ACTIONS, type SlackButtonAction } from './slack-actions';
 
 /** The Block Kit shapes used here; structurally what `chat.postMessage` accepts. */
 export type MessageBlock =
-  | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
+  | { type: 'header'; text: PlainText }
   | { type: 'section'; text?: MarkdownText; fields?: MarkdownText[] }
-  | { type: 'context'; elements: MarkdownText[] };
+  | { type: 'context'; elements: MarkdownText[] }
+  | { type: 'actions'; block_id: string; elements: ButtonElement[] };
 interface MarkdownText {
   type: 'mrkdwn';
   text: string;
+}
+interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji: boolean;
+}
+export interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  text: PlainText;
+  /** The incident id: a click names the incident it is about, whatever message it came from. */
+  value: string;
+  style?: 'primary' | 'danger';
 }
 
 export interface SlackMessage {
@@ -34,16 +50,27 @@ const STATUS_LABEL: Readonly<Record<IncidentStatus, string>> = {
   dismissed: 'Dismissed',
 };
 
-// Slack's limits: header text 150 characters, section text 3000, a field 2000.
+// Slack's limits: header text 150 characters, section text 3000, a field 2000, 10 fields per section.
 const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
+const FIELD_TEXT_MAX = 900;
+const FIELDS_MAX = 10;
+
+const BUTTON_LABEL: Readonly<Record<SlackButtonAction, string>> = {
+  acknowledge: 'Acknowledge',
+  resolve: 'Resolve',
+  dismiss: 'Dismiss',
+};
 
 export function incidentRef(incident: Pick<IncidentView, 'seq'>): string {
   return `INC-${incident.seq}`;
 }
 
-/** The incident's one message, posted when it opens and updated in place afterwards. */
-export function incidentMessage(incident: IncidentView, owner: ResolvedOwner): SlackMessage {
+/**
+ * The incident's one message, posted when it opens and updated in place afterwards. Who acknowledged,
+ * resolved or dismissed it, and the buttons for what can still be done, come from the incident as it is.
+ */
+export function incidentMessage(incident: IncidentFacts, owner: ResolvedOwner): SlackMessage {
   const ref = incidentRef(incident);
   const state = STATUS_LABEL[incident.status];
   const entity = `${incident.entity.type} ${incident.entity.id}`;
@@ -61,7 +88,8 @@ export function incidentMessage(incident: IncidentView, owner: ResolvedOwner): S
     `*First seen*\n${slackDate(incident.firstEventAt)}`,
     `*Last seen*\n${slackDate(incident.lastSeenAt)}`,
   ];
-  if (incident.resolvedAt !== null) fields.push(`*Resolved*\n${slackDate(incident.resolvedAt)}`);
+  if (incident.resolvedAt !== null)
+    fields.push(`*Resolved*\n${slackDate(incident.resolvedAt)}${byline(incident.resolvedBy)}`);
   if (incident.downtimeSeconds !== null)
     fields.push(`*Downtime*\n${formatDuration(incident.downtimeSeconds)}`);
 
@@ -76,44 +104,113 @@ export function incidentMessage(incident: IncidentView, owner: ResolvedOwner): S
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text:
-          truncate(escapeMrkdwn(incident.summary || incident.title), SECTION_MAX - oncall.length) + oncall,
+        text: escapeWithin(incident.summary || incident.title, SECTION_MAX - oncall.length) + oncall,
       },
       fields: fields.map((field) => ({ type: 'mrkdwn', text: field })),
     },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `Rule ${escapeMrkdwn(incident.ruleId)} v${incident.ruleVersion} · ${incident.category} · detected ${slackDate(incident.detectedAt)}`,
-        },
-      ],
-    },
   ];
+  const response = responseFields(incident);
+  if (response.length > 0)
+    blocks.push({ type: 'section', fields: response.map((field) => ({ type: 'mrkdwn', text: field })) });
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Rule ${escapeMrkdwn(incident.ruleId)} v${incident.ruleVersion} · ${incident.category} · detected ${slackDate(incident.detectedAt)}`,
+      },
+    ],
+  });
+  const buttons = actionButtons(incident);
+  if (buttons) blocks.push(buttons);
   return { text, blocks };
+}
+
+/** Who did what and what was found, as far as the incident carries it; the due times while they matter. */
+function responseFields(incident: IncidentFacts): string[] {
+  const fields: string[] = [];
+  const step = (label: string, by: string | null | undefined, at: string | null | undefined) => {
+    if (by) fields.push(`*${label}*\n${actorText(by)}${at ? ` · ${slackDate(at)}` : ''}`);
+  };
+  step('Acknowledged', incident.acknowledgedBy, incident.acknowledgedAt);
+  step('Contained', incident.containedBy, incident.containedAt);
+  step('Dismissed', incident.dismissedBy, incident.dismissedAt);
+  if (incident.dismissalReason)
+    fields.push(`*Reason*\n${escapeWithin(incident.dismissalReason, FIELD_TEXT_MAX)}`);
+  step('Closed', incident.closedBy, incident.closedAt);
+  if (incident.rootCause) fields.push(`*Root cause*\n${escapeWithin(incident.rootCause, FIELD_TEXT_MAX)}`);
+  if (incident.remediation)
+    fields.push(`*Remediation*\n${escapeWithin(incident.remediation, FIELD_TEXT_MAX)}`);
+  if (incident.postmortemUrl) fields.push(`*Postmortem*\n${link(incident.postmortemUrl, 'postmortem')}`);
+  if (incident.status === 'open' && incident.ackDueAt)
+    fields.push(`*Acknowledge by*\n${slackDate(incident.ackDueAt)}`);
+  if (isActive(incident.status) && incident.resolveDueAt)
+    fields.push(`*Resolve by*\n${slackDate(incident.resolveDueAt)}`);
+  return fields.slice(0, FIELDS_MAX);
+}
+
+/** Acknowledge, Resolve, Dismiss: those the incident's state allows; none once it is over. */
+function actionButtons(incident: IncidentView): MessageBlock | undefined {
+  const allowed = allowedActions(incident.status);
+  const elements = SLACK_BUTTON_ACTIONS.filter((action) => allowed.includes(action)).map(
+    (action): ButtonElement => ({
+      type: 'button',
+      action_id: SLACK_ACTION_IDS[action],
+      text: { type: 'plain_text', text: BUTTON_LABEL[action], emoji: false },
+      value: incident.id,
+      ...(action === 'acknowledge' ? { style: 'primary' as const } : {}),
+    }),
+  );
+  if (elements.length === 0) return undefined;
+  // A new block id per state: Slack asks for a fresh one when a message's blocks change.
+  return { type: 'actions', block_id: `vigil.actions.${incident.status}`, elements };
 }
 
 /** The thread reply that says what changed; `previousDetectionCount` is what the last message showed. */
 export function followUpText(
   kind: Exclude<NotificationKind, 'opened'>,
-  incident: IncidentView,
+  incident: IncidentFacts,
   previousDetectionCount?: number,
 ): string {
   if (kind === 'resolved') {
+    const resolved = `Resolved${byline(incident.resolvedBy)}`;
+    const rootCause = incident.rootCause
+      ? ` Root cause: ${escapeWithin(incident.rootCause, 500)}${/[.!?]$/.test(incident.rootCause) ? '' : '.'}`
+      : '';
     if (incident.downtimeSeconds !== null)
-      return `Resolved after ${formatDuration(incident.downtimeSeconds)} of downtime.`;
+      return `${resolved} after ${formatDuration(incident.downtimeSeconds)} of downtime.${rootCause}`;
     if (incident.resolvedAt !== null) {
       const openFor = (Date.parse(incident.resolvedAt) - Date.parse(incident.detectedAt)) / 1000;
-      return `Resolved ${formatDuration(openFor)} after it was detected.`;
+      return `${resolved} ${formatDuration(openFor)} after it was detected.${rootCause}`;
     }
-    return 'Resolved.';
+    return `${resolved}.${rootCause}`;
   }
   const count = incident.detectionCount;
   const lastAt = `last at ${utcTime(incident.lastSeenAt)}`;
   const newer = previousDetectionCount === undefined ? 0 : count - previousDetectionCount;
   if (newer > 0) return `${newer} more ${plural(newer, 'detection')} (${count} in all), ${lastAt}.`;
-  return `${STATUS_LABEL[incident.status]}: ${count} ${plural(count, 'detection')} in all, ${lastAt}.`;
+  if (incident.status === 'dismissed' && incident.dismissalReason)
+    return `Dismissed${byline(incident.dismissedBy)}: ${escapeWithin(incident.dismissalReason, 500)}`;
+  const state = `${STATUS_LABEL[incident.status]}${byline(actorOf(incident))}`;
+  return `${state}: ${count} ${plural(count, 'detection')} in all, ${lastAt}.`;
+}
+
+/** Who took the incident into its current state, when the incident says. */
+function actorOf(incident: IncidentFacts): string | null | undefined {
+  switch (incident.status) {
+    case 'acknowledged':
+      return incident.acknowledgedBy;
+    case 'contained':
+      return incident.containedBy;
+    case 'resolved':
+      return incident.resolvedBy;
+    case 'closed':
+      return incident.closedBy;
+    case 'dismissed':
+      return incident.dismissedBy;
+    case 'open':
+      return null;
+  }
 }
 
 export interface DeadNotification {
@@ -174,9 +271,38 @@ function channelMention(channel: string): string {
   return /^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : channel;
 }
 
+/** `slack:U123` is mentioned (`<@U123>`); any other actor (`api:deploy-bot`) is shown as text. */
+export function actorText(actor: string): string {
+  const user = slackUserOf(actor);
+  return user ? `<@${user}>` : escapeMrkdwn(actor);
+}
+
+function byline(actor: string | null | undefined): string {
+  return actor ? ` by ${actorText(actor)}` : '';
+}
+
+/** A link people typed (validated http(s) by the register); characters that would end the link are encoded. */
+function link(url: string, label: string): string {
+  const safe = url.replaceAll('|', '%7C').replaceAll('<', '%3C').replaceAll('>', '%3E');
+  return `<${safe}|${label}>`;
+}
+
 /** Text from events (titles, user names) must not turn into links or mentions. */
-function escapeMrkdwn(text: string): string {
+export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Escaped and cut to `max` characters without splitting an entity (`&amp;`) in two. */
+export function escapeWithin(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if (escaped.length <= max) return escaped;
+  let out = '';
+  for (const char of text) {
+    const piece = escapeMrkdwn(char);
+    if (out.length + piece.length > max - 1) break;
+    out += piece;
+  }
+  return `${out}…`;
 }
 
 function truncate(text: string, max: number): string {

@@ -50,6 +50,8 @@ export const DetectorEnv = z.object({
   DETECTOR_GROUP: z.string().default('vigil-detector'),
   /** Prefix of every Redis key the detector writes. */
   DETECTOR_KEY_PREFIX: z.string().default('vigil:det:'),
+  /** How often absence timers (source silent, backup missed, ...) are checked. */
+  DETECTOR_TICK_MS: z.coerce.number().int().min(100).default(5000),
   /** Partitions one detector works on at once. */
   DETECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Optional YAML overriding rules: enabled, severity, owner, parameters (see config/rules.example.yaml). */
@@ -71,6 +73,10 @@ export const AlerterEnv = z.object({
   SLACK_API_URL: z.string().url().optional(),
   /** BullMQ queue name for notifications. */
   NOTIFY_QUEUE: z.string().default('vigil-notifications'),
+  /** BullMQ queue of the response timers (acknowledgement / resolution overdue, postmortem missing). */
+  RESPONSE_TIMERS_QUEUE: z.string().default('vigil-response-timers'),
+  /** Days after resolution a SEV1/SEV2 may go without root cause and postmortem link. */
+  POSTMORTEM_AFTER_DAYS: z.coerce.number().int().min(1).max(365).default(5),
   /** Minimum gap between new Slack messages in one channel (Slack allows about one a second). */
   NOTIFY_CHANNEL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
 });
@@ -82,6 +88,14 @@ export const ApiEnv = z.object({
   NOTIFY_QUEUE: z.string().default('vigil-notifications'),
   /** Owners map, needed to address notifications. */
   OWNERS_FILE: z.string().default('config/owners.example.yaml'),
+  /** Slack app signing secret; set, the api serves POST /v1/slack/interactions (buttons and modals). */
+  SLACK_SIGNING_SECRET: z.string().min(16, 'a Slack signing secret is longer').optional(),
+  /** The previous signing secret while rotating; both are accepted. */
+  SLACK_SIGNING_SECRET_PREVIOUS: z.string().min(16).optional(),
+  /** Slack bot token, for the modals and private replies of interactivity. */
+  SLACK_BOT_TOKEN: z.string().optional(),
+  /** Slack Web API base URL (a stand-in in tests). */
+  SLACK_API_URL: z.string().url().optional(),
   /** HTTP port for the incidents API. */
   API_PORT: envPort.default(8081),
   /** Address to bind; 0.0.0.0 in containers. */
@@ -99,6 +113,8 @@ export const ApiEnv = z.object({
       'expected name:role:sha256hex[,...] with role viewer, responder, admin or auditor',
     )
     .optional(),
+  /** Services and their availability commitments (YAML, see config/services.example.yaml); unset: none. */
+  SERVICES_FILE: z.string().optional(),
 });
 
 export type CommonConfig = z.infer<typeof CommonEnv>;

@@ -6,6 +6,7 @@ import type { Logger } from '@vigil/telemetry';
 import { Redis } from 'ioredis';
 import type { DetectorConfig } from './config';
 import { startDetectorStage } from './detector-stage';
+import { startDetectorTicker } from './detector-ticker';
 import { loadRules } from './rules-file';
 import { orderedStop, type RunningService } from './running-service';
 
@@ -27,6 +28,7 @@ export async function startDetector(
     groupId: config.DETECTOR_GROUP,
     partitionsConsumedConcurrently: config.DETECTOR_CONCURRENCY,
   });
+  const ticker = startDetectorTicker({ bus: deps.bus, topics: topicNames(config.TOPIC_PREFIX), detector, logger, intervalMs: config.DETECTOR_TICK_MS });
   logger.info({ rules: rules.map((r) => r.id), group: config.DETECTOR_GROUP }, 'detector consuming');
-  return { name: 'detector', stop: orderedStop([() => subscription.stop(), () => redis.quit()]) };
+  return { name: 'detector', stop: orderedStop([() => ticker.stop(), () => subscription.stop(), () => redis.quit()]) };
 }

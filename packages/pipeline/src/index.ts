@@ -24,3 +24,6 @@ export { startAlerter } from './alerter-service';
 export { startApi } from './api-service';
 export { startStandalone } from './standalone';
 export type { Standalone } from './standalone';
+export { startDetectorTicker } from './detector-ticker';
+export type { DeadlineTicker, DetectorTickerOptions } from './detector-ticker';
+export { openRegister } from './register-pool';

@@ -1,0 +1,98 @@
+import type { IncidentRecord } from '../incident-types';
+import type { MaintenanceWindow } from './availability-types';
+import { outageSpan, type OutageSpan } from './outage-spans';
+
+let seq = 0;
+
+/** A service-down incident record with only what availability reads set meaningfully. */
+export function outageIncident(
+  overrides: Partial<IncidentRecord> & { firstEventAt: string },
+): IncidentRecord {
+  seq += 1;
+  return {
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    seq,
+    ruleId: 'availability.service-down',
+    ruleVersion: 2,
+    title: 'Service checkout is down',
+    summary: '3 consecutive failed checks',
+    criteria: ['A1.2', 'CC7.4'],
+    category: 'availability',
+    severity: 'SEV2',
+    status: 'resolved',
+    dedupKey: 'availability.service-down:service:checkout',
+    entity: { type: 'service', id: 'checkout' },
+    ownerKey: 'checkout',
+    detectionCount: 1,
+    detectedAt: overrides.firstEventAt,
+    lastSeenAt: overrides.firstEventAt,
+    resolvedAt: null,
+    downtimeSeconds: null,
+    slack: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    containedAt: null,
+    containedBy: null,
+    resolvedBy: null,
+    closedAt: null,
+    closedBy: null,
+    dismissedAt: null,
+    dismissedBy: null,
+    dismissalReason: null,
+    ackDueAt: overrides.firstEventAt,
+    resolveDueAt: overrides.firstEventAt,
+    recurrenceOf: null,
+    reopenCount: 0,
+    rootCause: null,
+    remediation: null,
+    postmortemUrl: null,
+    followUps: [],
+    affectedSystems: ['checkout'],
+    dc4Candidate: false,
+    createdAt: overrides.firstEventAt,
+    ...overrides,
+  };
+}
+
+/** An outage the rule resolved with its measured downtime. */
+export function measuredOutage(startedAt: string, minutes: number, service = 'checkout'): OutageSpan {
+  const end = new Date(Date.parse(startedAt) + minutes * 60_000).toISOString();
+  return spanOf(
+    outageIncident({
+      firstEventAt: startedAt,
+      resolvedAt: end,
+      resolvedBy: 'vigil:availability.service-down',
+      downtimeSeconds: minutes * 60,
+      entity: { type: 'service', id: service },
+    }),
+    Number.POSITIVE_INFINITY,
+  );
+}
+
+/** An outage still going on. */
+export function openOutage(startedAt: string, openUntil: number, service = 'checkout'): OutageSpan {
+  return spanOf(
+    outageIncident({ firstEventAt: startedAt, status: 'open', entity: { type: 'service', id: service } }),
+    openUntil,
+  );
+}
+
+function spanOf(incident: IncidentRecord, openUntil: number): OutageSpan {
+  const span = outageSpan(incident, openUntil);
+  if (!span) throw new Error('not an outage');
+  return span;
+}
+
+export function maintenanceWindow(startsAt: string, endsAt: string, service = 'checkout'): MaintenanceWindow {
+  seq += 1;
+  return {
+    id: seq,
+    service,
+    startsAt,
+    endsAt,
+    reason: 'database upgrade, CHG-1234',
+    declaredBy: 'api:sre-oncall',
+    declaredAt: startsAt,
+    retroactive: false,
+  };
+}
