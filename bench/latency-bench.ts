@@ -62,6 +62,7 @@ export async function measureLatency(options: {
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
     KAFKA_CLIENT_ID: 'vigil-bench',
+    ...(process.env.KAFKA_FETCH_MAX_WAIT_MS ? { KAFKA_FETCH_MAX_WAIT_MS: process.env.KAFKA_FETCH_MAX_WAIT_MS } : {}),
     REDIS_URL: options.redisUrl,
     DATABASE_URL: dbUrl.toString(),
     DETECTOR_GROUP: `${options.prefix}det`,

@@ -8,10 +8,12 @@ export interface CreateBusOptions {
   brokers?: string[];
   clientId: string;
   logger: Logger;
+  /** Kafka only: longest a fetch waits for records; shorter means lower latency, more requests. */
+  maxWaitTimeMs?: number;
 }
 
-export function createBus({ brokers, clientId, logger }: CreateBusOptions): Bus {
+export function createBus({ brokers, clientId, logger, maxWaitTimeMs }: CreateBusOptions): Bus {
   const nonEmpty = (brokers ?? []).map((broker) => broker.trim()).filter((broker) => broker.length > 0);
-  if (nonEmpty.length > 0) return new KafkaBus({ brokers: nonEmpty, clientId, logger });
+  if (nonEmpty.length > 0) return new KafkaBus({ brokers: nonEmpty, clientId, logger, ...(maxWaitTimeMs ? { maxWaitTimeMs } : {}) });
   return new EmbeddedBus({ logger });
 }

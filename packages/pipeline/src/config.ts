@@ -10,6 +10,8 @@ const brokers = z
 export const CommonEnv = z.object({
   /** Kafka bootstrap servers; unset means the embedded in-process bus (single-process mode only). */
   KAFKA_BROKERS: brokers.optional(),
+  /** Longest a Kafka fetch waits for new records, in ms: the floor of each hop's latency when traffic is light. */
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(100),
   /** Kafka client id prefix. */
   KAFKA_CLIENT_ID: z.string().default('vigil'),
   /** Prefix for every topic name, so several deployments can share a cluster. */

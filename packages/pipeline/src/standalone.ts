@@ -25,7 +25,7 @@ export async function startStandalone(
   config: StandaloneConfig,
   deps: { logger: Logger; clock: Clock; env: NodeJS.ProcessEnv },
 ): Promise<Standalone> {
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: deps.logger });
+  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: deps.logger, maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS });
   await bus.start();
   deps.logger.info({ bus: bus.kind }, 'bus started');
   const started: RunningService[] = [];

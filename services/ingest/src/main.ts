@@ -5,7 +5,7 @@ import { systemClock } from '@vigil/runtime';
 
 runService('vigil-ingest', async ({ logger, shutdown }) => {
   const config = loadIngestConfig(process.env);
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger });
+  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger, maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS });
   await bus.start();
   shutdown.register('bus', bus);
   shutdown.register('ingest', await startIngest(config, { bus, logger, clock: systemClock, env: process.env }));
