@@ -2,8 +2,9 @@ import type { EvidenceRef } from '@vigil/schema';
 import { z } from 'zod';
 import { COUNT_IN_WINDOW_LUA } from './count-in-window.lua';
 import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
-import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
+import type { LuaScript, RedisBatch } from './redis-batch';
 import type { ScopeKeys } from './state-keys';
+import { parseWindowReply, type WindowReply } from './window-reply';
 
 export const COUNT_IN_WINDOW_SCRIPT: LuaScript = {
   name: 'vigilCountInWindow',
@@ -46,15 +47,7 @@ export interface WindowCrossing {
   evidence: EvidenceRef[];
 }
 
-export type CountInWindowResult =
-  /** Counted; `inEpisode` is true while an earlier crossing still covers this event. */
-  | { kind: 'counted'; count: number; inEpisode: boolean }
-  /** This event crossed the threshold; `replayed` when it is a redelivery of the event that did. */
-  | { kind: 'crossed'; crossing: WindowCrossing; replayed: boolean }
-  /** Already counted, and it was not the crossing event: nothing to do. */
-  | { kind: 'duplicate' }
-  /** Older than the allowed lateness behind the newest event of its scope: not counted. */
-  | { kind: 'late'; newestMs: number };
+export type CountInWindowResult = WindowReply<WindowCrossing>;
 
 const CrossingRecord = z.object({
   trigger: z.string(),
@@ -84,20 +77,7 @@ function parseCrossing(text: string): WindowCrossing {
 }
 
 function parseReply(reply: unknown): CountInWindowResult {
-  const [kind, first, second] = replyStrings(reply, COUNT_IN_WINDOW_SCRIPT.name);
-  switch (kind) {
-    case 'counted':
-      return { kind, count: Number(first), inEpisode: second === '1' };
-    case 'crossed':
-    case 'replayed':
-      return { kind: 'crossed', crossing: parseCrossing(first ?? ''), replayed: kind === 'replayed' };
-    case 'duplicate':
-      return { kind };
-    case 'late':
-      return { kind, newestMs: Number(first) };
-    default:
-      throw new Error(`${COUNT_IN_WINDOW_SCRIPT.name}: unknown reply ${JSON.stringify(reply)}`);
-  }
+  return parseWindowReply(reply, COUNT_IN_WINDOW_SCRIPT.name, parseCrossing);
 }
 
 /**

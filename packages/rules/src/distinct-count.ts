@@ -2,8 +2,9 @@ import type { EvidenceRef } from '@vigil/schema';
 import { z } from 'zod';
 import { DISTINCT_COUNT_LUA } from './distinct-count.lua';
 import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
-import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
+import type { LuaScript, RedisBatch } from './redis-batch';
 import type { ScopeKeys } from './state-keys';
+import { parseWindowReply, type WindowReply } from './window-reply';
 
 export const DISTINCT_COUNT_SCRIPT: LuaScript = {
   name: 'vigilDistinctCount',
@@ -48,12 +49,7 @@ export interface DistinctCrossing {
   evidence: EvidenceRef[];
 }
 
-export type DistinctCountResult =
-  | { kind: 'counted'; count: number; inEpisode: boolean }
-  | { kind: 'crossed'; crossing: DistinctCrossing; replayed: boolean }
-  /** A redelivery, or an older event of a value already counted: nothing changes. */
-  | { kind: 'duplicate' }
-  | { kind: 'late'; newestMs: number };
+export type DistinctCountResult = WindowReply<DistinctCrossing>;
 
 const CrossingRecord = z.object({
   trigger: z.string(),
@@ -84,20 +80,7 @@ function parseCrossing(text: string): DistinctCrossing {
 }
 
 function parseReply(reply: unknown): DistinctCountResult {
-  const [kind, first, second] = replyStrings(reply, DISTINCT_COUNT_SCRIPT.name);
-  switch (kind) {
-    case 'counted':
-      return { kind, count: Number(first), inEpisode: second === '1' };
-    case 'crossed':
-    case 'replayed':
-      return { kind: 'crossed', crossing: parseCrossing(first ?? ''), replayed: kind === 'replayed' };
-    case 'duplicate':
-      return { kind };
-    case 'late':
-      return { kind, newestMs: Number(first) };
-    default:
-      throw new Error(`${DISTINCT_COUNT_SCRIPT.name}: unknown reply ${JSON.stringify(reply)}`);
-  }
+  return parseWindowReply(reply, DISTINCT_COUNT_SCRIPT.name, parseCrossing);
 }
 
 /**
