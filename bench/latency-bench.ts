@@ -12,6 +12,8 @@ export interface LatencyFigures {
   achievedEventsPerSecond: number;
   incidents: number;
   expectedIncidents: number;
+  /** Time after the load stopped until every incident was committed and posted (or the 5-minute cap). */
+  drainSeconds: number;
   acceptToIncident: Percentiles;
   incidentToSlack: Percentiles;
 }
@@ -126,7 +128,10 @@ export async function measureLatency(options: {
 
   const pool = new pg.Pool({ connectionString: dbUrl.toString() });
   const expected = acceptedAt.size;
-  const deadline = Date.now() + 60_000;
+  // Drain: wait until every expected incident is committed and posted, or give up after 5 minutes,
+  // and report how long it took, so backlog is told apart from loss.
+  const drainStarted = Date.now();
+  const deadline = drainStarted + 300_000;
   let rows: Array<{ entity_id: string; created_at: Date; seq: string }> = [];
   while (Date.now() < deadline) {
     rows = (await pool.query(`SELECT entity_id, created_at, seq FROM incidents WHERE rule_id = 'identity.brute-force'`)).rows;
@@ -134,6 +139,7 @@ export async function measureLatency(options: {
     if (rows.length >= expected && posted >= rows.length) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
   const toIncident: number[] = [];
   const createdBySeq = new Map<string, number>();
   for (const row of rows) {
@@ -158,6 +164,7 @@ export async function measureLatency(options: {
     achievedEventsPerSecond: achieved,
     incidents: rows.length,
     expectedIncidents: expected,
+    drainSeconds,
     acceptToIncident: percentiles(toIncident),
     incidentToSlack: percentiles(toSlack),
   };

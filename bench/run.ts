@@ -71,7 +71,7 @@ try {
     results.memory = memory;
     const a = latency.acceptToIncident;
     const s = latency.incidentToSlack;
-    console.log(`pipeline at ${fmt(latency.offeredEventsPerSecond)} events/s offered, ${fmt(latency.achievedEventsPerSecond)} accepted; ${latency.incidents}/${latency.expectedIncidents} incidents`);
+    console.log(`pipeline at ${fmt(latency.offeredEventsPerSecond)} events/s offered, ${fmt(latency.achievedEventsPerSecond)} accepted; ${latency.incidents}/${latency.expectedIncidents} incidents, drained ${latency.drainSeconds.toFixed(1)} s after the load stopped`);
     console.log(`  event accepted → incident committed          p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms, max ${fmt(a.max)} ms (target p99 ≤ 500; ${a.samples} samples)`);
     console.log(`  incident committed → Slack call made         p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms (target p99 ≤ 1,000; ${s.samples} samples)`);
     console.log(
