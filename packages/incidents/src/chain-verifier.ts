@@ -23,10 +23,15 @@ export async function verifyChain(pool: Pool): Promise<ChainVerification> {
   );
 }
 
-type Walk =
+export type ChainWalk =
   { ok: true; entries: number; head: string } | { ok: false; firstBrokenId: number; reason: string };
 
-async function walkChain(client: PoolClient): Promise<Walk> {
+/**
+ * The chain check itself, inside the caller's transaction: every entry present, linked to the one before,
+ * content matching its hash, and the head row naming the last entry. `verifyChain` and the audit
+ * export (which needs the head of its own snapshot) both run this one walk.
+ */
+export async function walkChain(client: PoolClient): Promise<ChainWalk> {
   const headRows = await client.query<{ last_entry_id: string; head_hash: string }>(
     'SELECT last_entry_id, head_hash FROM timeline_chain_head WHERE singleton',
   );
