@@ -75,7 +75,7 @@ export async function measureDetector(brokers: string[], redisUrl: string, prefi
   };
   const bus = new KafkaBus({ brokers, clientId: 'vigil-bench-detector', logger: silentLogger, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 });
   await bus.start();
-  const subscription = await startDetectorStage({ bus, topics, detector: counting, logger: silentLogger, groupId: `bench-det-${runId}`, partitionsConsumedConcurrently: 4 });
+  const subscription = await startDetectorStage({ bus, topics, detector: counting, logger: silentLogger, groupId: `bench-det-${runId}`, partitionsConsumedConcurrently: 12 });
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && (firstAt === 0 || performance.now() - lastAt < 2000)) await new Promise((r) => setTimeout(r, 100));
   await subscription.stop();

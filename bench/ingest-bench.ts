@@ -1,18 +1,20 @@
-import { KafkaBus } from '@vigil/bus';
-import { systemClock } from '@vigil/runtime';
-import { topicNames } from '@vigil/schema';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  buildIngestServer,
   GITHUB_DELIVERY_HEADER,
   GITHUB_EVENT_HEADER,
   GITHUB_SIGNATURE_HEADER,
   githubSignature,
   hmacSignature,
+  standardWebhookSignature,
   type SourceAuthConfig,
-  type SourceDefinition,
   type SourceFormat,
 } from '@vigil/sources';
-import { silentLogger } from '@vigil/telemetry';
+import { freePort } from '../test/fixtures/private-servers';
+import { startServiceProcess } from './detector-process';
 import { githubDelivery, sourceBatch, type BatchFormat, type SourceBody } from './source-batches';
 
 export interface IngestFigures {
@@ -37,6 +39,11 @@ export interface SourceIngestFigures extends IngestFigures {
   firstProblem?: string;
   /** The time cap ended the format before all its events were sent. */
   cappedAtSeconds?: number;
+  /**
+   * CPU time the ingest process spent per accepted event, in µs (Linux, from /proc): unlike the rate,
+   * it hardly moves with whatever else runs on the machine.
+   */
+  ingestCpuMicrosPerEvent?: number;
 }
 
 const SECRET = 'bench-ingest-secret-0123456789';
@@ -62,10 +69,20 @@ const AUTH: Record<SourceFormat, SourceAuthConfig> = {
   },
   alertmanager: { type: 'bearer', secretEnv: 'UNUSED' },
   backup: { type: 'bearer', secretEnv: 'UNUSED' },
+  cloudflare: { type: 'header', header: 'authorization', secretEnv: 'UNUSED' },
+  'cloudflare-notifications': { type: 'header', header: 'cf-webhook-auth', secretEnv: 'UNUSED' },
 };
 
 /** Generic first: its figure is the one the ingest target has always been quoted against. */
-export const INGEST_FORMATS: readonly SourceFormat[] = ['generic', 'okta-event-hook', 'cloudtrail', 'google-workspace', 'alertmanager', 'backup', 'github'];
+export const INGEST_FORMATS: readonly SourceFormat[] = [
+  'generic',
+  'okta-event-hook',
+  'cloudtrail',
+  'google-workspace',
+  'alertmanager',
+  'backup',
+  'github',
+];
 
 function authHeaders(auth: SourceAuthConfig, body: string): Record<string, string> {
   switch (auth.type) {
@@ -75,10 +92,22 @@ function authHeaders(auth: SourceAuthConfig, body: string): Record<string, strin
       return { [auth.header]: SECRET };
     case 'hmac-sha256': {
       const timestamp = String(Math.floor(Date.now() / 1000));
-      return { [auth.timestampHeader]: timestamp, [auth.signatureHeader]: `${auth.signaturePrefix}${hmacSignature(SECRET, timestamp, body)}` };
+      return {
+        [auth.timestampHeader]: timestamp,
+        [auth.signatureHeader]: `${auth.signaturePrefix}${hmacSignature(SECRET, timestamp, body)}`,
+      };
     }
     case 'github-signature':
       return { [GITHUB_SIGNATURE_HEADER]: githubSignature(SECRET, body) };
+    case 'standard-webhooks': {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const id = `msg_${randomUUID()}`;
+      return {
+        'webhook-id': id,
+        'webhook-timestamp': timestamp,
+        'webhook-signature': standardWebhookSignature(SECRET, id, timestamp, body),
+      };
+    }
   }
 }
 
@@ -88,12 +117,20 @@ interface Request {
   headers?: Record<string, string>;
 }
 
+export interface IngestProcessOptions {
+  /** Write a CPU profile of the ingest process here (node --cpu-prof). */
+  cpuProfileDir?: string;
+  /** Extra environment for the ingest process (e.g. `KAFKA_PRODUCE_LINGER_MS`). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
- * Events accepted and persisted, per source format: `POST /v1/events/<format>` through the real ingest
- * server onto Kafka, counting only the events of 202 answers — each means every event of the request
- * was acknowledged by the broker. Batched formats send bodies of 1,000 events, a few in flight; GitHub
- * delivers one event per webhook, so it sends single-event requests with many in flight, each signed.
- * Each format stops at `maxSecondsPerFormat` so the phase stays bounded.
+ * Events accepted and persisted, per source format: `POST /v1/events/<format>` to the ingest service
+ * as users run it (services/ingest in its own process, one source per format with its real
+ * authentication) onto Kafka, counting only the events of 202 answers — each means every event of the
+ * request was acknowledged by the broker. Batched formats send bodies of 1,000 events, a few in
+ * flight; GitHub delivers one event per webhook, so it sends single-event requests with many in
+ * flight, each signed. Each format stops at `maxSecondsPerFormat` so the phase stays bounded.
  */
 export async function measureIngestBySource(
   brokers: string[],
@@ -101,32 +138,117 @@ export async function measureIngestBySource(
   totalPerFormat: number,
   formats: readonly SourceFormat[] = INGEST_FORMATS,
   maxSecondsPerFormat = 15,
+  options: IngestProcessOptions = {},
 ): Promise<SourceIngestFigures[]> {
-  const bus = new KafkaBus({ brokers, clientId: 'vigil-bench-ingest', logger: silentLogger });
-  await bus.start();
-  const sources: SourceDefinition[] = formats.map((format) => ({
-    name: format,
-    format,
-    secret: SECRET,
-    auth: AUTH[format],
-    rateLimit: { eventsPerSecond: 10_000_000, burst: 10_000_000 },
-  }));
-  const server = buildIngestServer({ bus, topics: topicNames(prefix), sources, logger: silentLogger, clock: systemClock });
-  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+  const sourcesFile = join(dir, 'sources.json');
+  const sources = Object.fromEntries(
+    formats.map((format) => [
+      format,
+      {
+        format,
+        auth: { ...AUTH[format], secretEnv: 'BENCH_INGEST_SECRET' },
+        rateLimit: { eventsPerSecond: 10_000_000, burst: 10_000_000 },
+      },
+    ]),
+  );
+  writeFileSync(sourcesFile, JSON.stringify({ sources }));
+  const port = await freePort();
+  const ingest = startServiceProcess(
+    'ingest',
+    {
+      KAFKA_BROKERS: brokers.join(','),
+      TOPIC_PREFIX: prefix,
+      SOURCES_FILE: sourcesFile,
+      BENCH_INGEST_SECRET: SECRET,
+      INGEST_PORT: String(port),
+      ...options.env,
+    },
+    options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {},
+  );
+  const client = new IngestClient(`http://127.0.0.1:${port}`);
   const runId = `r${Date.now().toString(36)}`;
   const results: SourceIngestFigures[] = [];
   try {
+    await ingest.logged(/ingest listening/);
     for (const format of formats) {
-      results.push(await measureFormat(url, format, runId, totalPerFormat, maxSecondsPerFormat));
+      const cpuBefore = processCpuSeconds(ingest.child.pid);
+      const figures = await measureFormat(client, format, runId, totalPerFormat, maxSecondsPerFormat);
+      const cpuAfter = processCpuSeconds(ingest.child.pid);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && figures.events > 0) {
+        figures.ingestCpuMicrosPerEvent = ((cpuAfter - cpuBefore) * 1e6) / figures.events;
+      }
+      results.push(figures);
     }
   } finally {
-    await server.close();
-    await bus.stop();
+    client.close();
+    await ingest.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
   return results;
 }
 
-async function measureFormat(url: string, format: SourceFormat, runId: string, total: number, maxSeconds: number): Promise<SourceIngestFigures> {
+/** User + system CPU seconds of a process so far (Linux /proc), or undefined. Includes the warm-up request. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Keep-alive HTTP/1.1 posts with node:http: lighter than fetch, so the load generator is not the limit. */
+class IngestClient {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  constructor(private readonly url: string) {}
+
+  post(
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        `${this.url}${path}`,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+async function measureFormat(
+  client: IngestClient,
+  format: SourceFormat,
+  runId: string,
+  total: number,
+  maxSeconds: number,
+): Promise<SourceIngestFigures> {
   const auth = AUTH[format];
   const single = format === 'github';
   const eventsPerRequest = single ? 1 : BATCH_SIZE;
@@ -154,16 +276,27 @@ async function measureFormat(url: string, format: SourceFormat, runId: string, t
   }
 
   const post = (r: Request) =>
-    fetch(`${url}/v1/events/${format}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...r.headers, ...authHeaders(auth, r.body) },
-      body: r.body,
-    });
+    client.post(
+      `/v1/events/${format}`,
+      { 'content-type': 'application/json', ...r.headers, ...authHeaders(auth, r.body) },
+      r.body,
+    );
   // Warm-up: topic metadata, JIT of this format's normaliser.
   const warm = await post(single ? request(requests + 1) : request(-1));
-  await warm.arrayBuffer();
   if (warm.status !== 202) {
-    return { format, auth: auth.type, eventsPerRequest, inFlight, requests: 0, batches: 0, events: 0, eventsPerSecond: 0, non202: 1, seconds: 0, firstProblem: `warm-up answered ${warm.status}: ${await problemText(warm)}` };
+    return {
+      format,
+      auth: auth.type,
+      eventsPerRequest,
+      inFlight,
+      requests: 0,
+      batches: 0,
+      events: 0,
+      eventsPerSecond: 0,
+      non202: 1,
+      seconds: 0,
+      firstProblem: `warm-up answered ${warm.status}: ${problemText(warm.text)}`,
+    };
   }
 
   let accepted = 0;
@@ -182,12 +315,11 @@ async function measureFormat(url: string, format: SourceFormat, runId: string, t
       const r = request(sent++);
       const res = await post(r);
       if (res.status === 202) {
-        const answer = (await res.json()) as { accepted?: number };
+        const answer = JSON.parse(res.text) as { accepted?: number };
         accepted += answer.accepted ?? r.events;
       } else {
         non202++;
-        firstProblem ??= `${res.status}: ${await problemText(res)}`;
-        if (!res.bodyUsed) await res.arrayBuffer();
+        firstProblem ??= `${res.status}: ${problemText(res.text)}`;
       }
     }
   };
@@ -209,14 +341,23 @@ async function measureFormat(url: string, format: SourceFormat, runId: string, t
   };
 }
 
-async function problemText(res: Response): Promise<string> {
-  const text = await res.text();
+function problemText(text: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 /** The generic figure alone (`POST /v1/events/generic`, 1,000 events a request, 4 in flight). */
-export async function measureIngest(brokers: string[], prefix: string, total: number): Promise<IngestFigures> {
-  const [generic] = await measureIngestBySource(brokers, prefix, total, ['generic'], Number.POSITIVE_INFINITY);
+export async function measureIngest(
+  brokers: string[],
+  prefix: string,
+  total: number,
+): Promise<IngestFigures> {
+  const [generic] = await measureIngestBySource(
+    brokers,
+    prefix,
+    total,
+    ['generic'],
+    Number.POSITIVE_INFINITY,
+  );
   const { events, batches, eventsPerSecond, non202 } = generic as SourceIngestFigures;
   return { events, batches, eventsPerSecond, non202 };
 }

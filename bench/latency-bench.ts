@@ -1,13 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VigilMetrics } from '@vigil/health';
 import { loadStandaloneConfig, startStandalone } from '@vigil/pipeline';
 import { systemClock } from '@vigil/runtime';
 import { createLogger, silentLogger } from '@vigil/telemetry';
 import pg from 'pg';
+import { freePort } from '../test/fixtures/private-servers';
 import { startSlackStandin } from '../test/fixtures/slack-standin';
+import { startServiceProcess } from './detector-process';
+
+export type Topology = 'separate' | 'one-process';
 
 export interface LatencyFigures {
+  topology: Topology;
   offeredEventsPerSecond: number;
   achievedEventsPerSecond: number;
   incidents: number;
@@ -27,15 +33,60 @@ export interface Percentiles {
 
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
   return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
 }
 
 const PROBE_TOKEN = 'bench-latency-token-0123456789';
 const SLACK_TOKEN = 'xoxb-bench';
 
+interface RunningPipeline {
+  ingestUrl: string;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** Ingest, detector and alerter as separate node processes (as deployed), or the standalone one-process pipeline. */
+async function startPipeline(topology: Topology, env: NodeJS.ProcessEnv): Promise<RunningPipeline> {
+  if (topology === 'one-process') {
+    const logger = process.env.VIGIL_BENCH_LOG
+      ? createLogger({ level: process.env.VIGIL_BENCH_LOG })
+      : silentLogger;
+    const metrics = new VigilMetrics({ service: 'vigil' });
+    const vigil = await startStandalone(loadStandaloneConfig(env), {
+      logger,
+      clock: systemClock,
+      env,
+      metrics,
+    });
+    return { ingestUrl: vigil.ingestUrl, pids: [process.pid], stop: () => vigil.stop() };
+  }
+  const services = (['alerter', 'detector', 'ingest'] as const).map((name) => ({
+    name,
+    process: startServiceProcess(name, env),
+  }));
+  try {
+    await Promise.all(
+      services.map(({ name, process: p }) =>
+        p.logged(name === 'ingest' ? /ingest listening/ : new RegExp(`${name} consuming`)),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(services.map(({ process: p }) => p.kill()));
+    throw error;
+  }
+  return {
+    ingestUrl: `http://127.0.0.1:${env.INGEST_PORT}`,
+    pids: services.map(({ process: p }) => p.child.pid ?? 0).filter((pid) => pid > 0),
+    async stop() {
+      await Promise.all(services.map(({ process: p }) => p.stop()));
+    },
+  };
+}
+
 /**
- * The whole pipeline in one process on Kafka at a steady `rate` events/s (batches every 20 ms).
+ * The whole pipeline (separate processes, or one) on Kafka at a steady `rate` events/s (batches every 20 ms).
  * Every 100 ms one batch carries a burst of failed sign-ins for a fresh user, which must open one
  * incident. Accept → incident: the incident's `created_at` (stamped in the committing transaction)
  * minus the moment ingest answered 202 for the batch holding the burst. Incident → Slack: the Slack
@@ -43,6 +94,10 @@ const SLACK_TOKEN = 'xoxb-bench';
  * rate limit is off for this figure (`NOTIFY_CHANNEL_INTERVAL_MS=0`).
  */
 export async function measureLatency(options: {
+  /** `separate`: ingest, detector and alerter each in its own process, as deployed; `one-process`: `pnpm start`. */
+  topology: Topology;
+  /** Called with the pipeline's process ids once it is up (for memory sampling). */
+  onStarted?: (pids: number[]) => void;
   brokers: string[];
   redisUrl: string;
   databaseUrl: string;
@@ -58,13 +113,18 @@ export async function measureLatency(options: {
   dbUrl.pathname = `/${dbName}`;
   const slack = await startSlackStandin({ token: SLACK_TOKEN });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
-  writeFileSync(join(dir, 'sources.yaml'), 'sources:\n  bench:\n    format: generic\n    auth: { type: bearer, secretEnv: BENCH_TOKEN }\n    rateLimit: { eventsPerSecond: 1000000, burst: 1000000 }\n');
+  writeFileSync(
+    join(dir, 'sources.yaml'),
+    'sources:\n  bench:\n    format: generic\n    auth: { type: bearer, secretEnv: BENCH_TOKEN }\n    rateLimit: { eventsPerSecond: 1000000, burst: 1000000 }\n',
+  );
   writeFileSync(join(dir, 'owners.yaml'), "fallbackChannel: '#bench'\nowners: []\n");
   const env: NodeJS.ProcessEnv = {
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
     KAFKA_CLIENT_ID: 'vigil-bench',
-    ...(process.env.KAFKA_FETCH_MAX_WAIT_MS ? { KAFKA_FETCH_MAX_WAIT_MS: process.env.KAFKA_FETCH_MAX_WAIT_MS } : {}),
+    ...(process.env.KAFKA_FETCH_MAX_WAIT_MS
+      ? { KAFKA_FETCH_MAX_WAIT_MS: process.env.KAFKA_FETCH_MAX_WAIT_MS }
+      : {}),
     REDIS_URL: options.redisUrl,
     DATABASE_URL: dbUrl.toString(),
     DETECTOR_GROUP: `${options.prefix}det`,
@@ -72,16 +132,19 @@ export async function measureLatency(options: {
     DETECTOR_KEY_PREFIX: `${options.prefix}det:`,
     NOTIFY_QUEUE: `${options.prefix}notify`.replace(/\./g, '-'),
     NOTIFY_CHANNEL_INTERVAL_MS: '0',
-    INGEST_PORT: '0',
+    DETECTOR_ADMIN_PORT: '0',
+    ALERTER_ADMIN_PORT: '0',
+    INGEST_PORT: String(options.topology === 'separate' ? await freePort() : 0),
     API_PORT: '0',
     SOURCES_FILE: join(dir, 'sources.yaml'),
     OWNERS_FILE: join(dir, 'owners.yaml'),
     SLACK_BOT_TOKEN: SLACK_TOKEN,
     SLACK_API_URL: slack.url,
     BENCH_TOKEN: PROBE_TOKEN,
+    STATE_EPOCH_KEY: `${options.prefix}state-epoch`,
   };
-  const logger = process.env.VIGIL_BENCH_LOG ? createLogger({ level: process.env.VIGIL_BENCH_LOG }) : silentLogger;
-  const vigil = await startStandalone(loadStandaloneConfig(env), { logger, clock: systemClock, env });
+  const vigil = await startPipeline(options.topology, env);
+  options.onStarted?.(vigil.pids);
   const acceptedAt = new Map<string, number>();
   const batchEvery = 20;
   const batchSize = Math.round((options.rate * batchEvery) / 1000);
@@ -101,7 +164,15 @@ export async function measureLatency(options: {
     }
   };
   // Let the consumer groups form before the clock starts.
-  await post([{ id: 'warmup', kind: 'heartbeat', action: 'hb', time: new Date().toISOString(), entity: { type: 'source', id: 'bench' } }]);
+  await post([
+    {
+      id: 'warmup',
+      kind: 'heartbeat',
+      action: 'hb',
+      time: new Date().toISOString(),
+      entity: { type: 'source', id: 'bench' },
+    },
+  ]);
   await new Promise((r) => setTimeout(r, 8000));
 
   const started = Date.now();
@@ -112,11 +183,26 @@ export async function measureLatency(options: {
     let burst: string | undefined;
     if (b % 5 === 0) {
       burst = `burst-${burstUser++}@example.com`;
-      for (let k = 0; k < 5; k++) events.push({ id: `${burst}-${k}`, kind: 'authentication', action: 'login', time: now, entity: { type: 'user', id: burst }, outcome: 'failure' });
+      for (let k = 0; k < 5; k++)
+        events.push({
+          id: `${burst}-${k}`,
+          kind: 'authentication',
+          action: 'login',
+          time: now,
+          entity: { type: 'user', id: burst },
+          outcome: 'failure',
+        });
     }
     for (let k = events.length; k < batchSize; k++) {
       const user = `user${(b * batchSize + k) % 5000}@example.com`;
-      events.push({ id: `b${b}-${k}`, kind: 'authentication', action: 'login', time: now, entity: { type: 'user', id: user }, outcome: 'success' });
+      events.push({
+        id: `b${b}-${k}`,
+        kind: 'authentication',
+        action: 'login',
+        time: now,
+        entity: { type: 'user', id: user },
+        outcome: 'success',
+      });
     }
     inFlight.push(post(events, burst));
     const due = started + (b + 1) * batchEvery;
@@ -134,7 +220,11 @@ export async function measureLatency(options: {
   const deadline = drainStarted + 300_000;
   let rows: Array<{ entity_id: string; created_at: Date; seq: string }> = [];
   while (Date.now() < deadline) {
-    rows = (await pool.query(`SELECT entity_id, created_at, seq FROM incidents WHERE rule_id = 'identity.brute-force'`)).rows;
+    rows = (
+      await pool.query(
+        `SELECT entity_id, created_at, seq FROM incidents WHERE rule_id = 'identity.brute-force'`,
+      )
+    ).rows;
     const posted = slack.callsTo('chat.postMessage').filter((c) => c.ok && !c.args.thread_ts).length;
     if (rows.length >= expected && posted >= rows.length) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -160,6 +250,7 @@ export async function measureLatency(options: {
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
   return {
+    topology: options.topology,
     offeredEventsPerSecond: options.rate,
     achievedEventsPerSecond: achieved,
     incidents: rows.length,

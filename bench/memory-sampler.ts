@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 export interface MemorySummary {
   samples: number;
   minutes: number;
@@ -7,37 +9,80 @@ export interface MemorySummary {
   rssEndMb: number;
   /** Least-squares slope of heap used over the second half of the run, MB per minute. */
   heapSlopeMbPerMin: number;
+  /** The pipeline's own processes (when it runs as separate processes): their summed RSS. */
+  pipelineRssStartMb?: number;
+  pipelineRssEndMb?: number;
+  /** Least-squares slope of the pipeline processes' summed RSS over the second half of the run, MB per minute. */
+  pipelineRssSlopeMbPerMin?: number;
 }
 
-/** Samples heap and RSS (after a GC when `--expose-gc` is on) every `intervalMs`. */
-export function startMemorySampler(intervalMs: number): { stop(): MemorySummary } {
-  const samples: Array<{ t: number; heap: number; rss: number }> = [];
+interface Sample {
+  t: number;
+  heap: number;
+  rss: number;
+  pipelineRss?: number;
+}
+
+/** Resident set size of a process from /proc (Linux), in MB; 0 once it has gone. */
+function processRssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Least-squares slope (per minute) of `value` over the second half of the samples: the part after warm-up. */
+function secondHalfSlope(samples: Sample[], value: (s: Sample) => number): number {
+  const half = samples.slice(Math.floor(samples.length / 2));
+  const t0 = half[0]?.t ?? 0;
+  const xs = half.map((s) => (s.t - t0) / 60_000);
+  const ys = half.map(value);
+  const mx = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+  const my = ys.reduce((a, b) => a + b, 0) / Math.max(ys.length, 1);
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * ((ys[i] ?? 0) - my);
+    den += (x - mx) ** 2;
+  });
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Samples this process's heap and RSS (after a GC when `--expose-gc` is on) every `intervalMs`, and the summed
+ * RSS of the pipeline's processes once `pipelinePids` names any other than this one.
+ */
+export function startMemorySampler(intervalMs: number): {
+  stop(): MemorySummary;
+  pipelinePids(pids: number[]): void;
+} {
+  const samples: Sample[] = [];
+  let pids: number[] = [];
   const gc = (globalThis as { gc?: () => void }).gc;
   const take = () => {
     gc?.();
     const m = process.memoryUsage();
-    samples.push({ t: Date.now(), heap: m.heapUsed / 1048576, rss: m.rss / 1048576 });
+    const sample: Sample = { t: Date.now(), heap: m.heapUsed / 1048576, rss: m.rss / 1048576 };
+    // A process that has gone (the run is stopping) reads 0: such a sample says nothing about growth.
+    const rss = pids.map(processRssMb);
+    if (rss.length > 0 && rss.every((mb) => mb > 0))
+      sample.pipelineRss = rss.reduce((sum, mb) => sum + mb, 0);
+    samples.push(sample);
   };
   take();
   const timer = setInterval(take, intervalMs);
   return {
+    pipelinePids(given) {
+      pids = given.filter((pid) => pid !== process.pid);
+    },
     stop() {
       clearInterval(timer);
       take();
-      const half = samples.slice(Math.floor(samples.length / 2));
-      const t0 = half[0]?.t ?? 0;
-      const xs = half.map((s) => (s.t - t0) / 60_000);
-      const ys = half.map((s) => s.heap);
-      const mx = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-      const my = ys.reduce((a, b) => a + b, 0) / Math.max(ys.length, 1);
-      let num = 0;
-      let den = 0;
-      xs.forEach((x, i) => {
-        num += (x - mx) * ((ys[i] ?? 0) - my);
-        den += (x - mx) ** 2;
-      });
       const first = samples[0];
       const last = samples.at(-1);
+      const pipeline = samples.filter((s) => s.pipelineRss !== undefined);
       return {
         samples: samples.length,
         minutes: ((last?.t ?? 0) - (first?.t ?? 0)) / 60_000,
@@ -45,7 +90,14 @@ export function startMemorySampler(intervalMs: number): { stop(): MemorySummary 
         heapEndMb: last?.heap ?? 0,
         rssStartMb: first?.rss ?? 0,
         rssEndMb: last?.rss ?? 0,
-        heapSlopeMbPerMin: den === 0 ? 0 : num / den,
+        heapSlopeMbPerMin: secondHalfSlope(samples, (s) => s.heap),
+        ...(pipeline.length > 0
+          ? {
+              pipelineRssStartMb: pipeline[0]!.pipelineRss!,
+              pipelineRssEndMb: pipeline.at(-1)!.pipelineRss!,
+              pipelineRssSlopeMbPerMin: secondHalfSlope(pipeline, (s) => s.pipelineRss ?? 0),
+            }
+          : {}),
       };
     },
   };

@@ -56,7 +56,7 @@ export async function measureRawKafka(brokers: string[], topic: string, total: n
   let firstAt = 0;
   let lastAt = 0;
   await consumer.run({
-    partitionsConsumedConcurrently: 4,
+    partitionsConsumedConcurrently: 12,
     eachBatch: async ({ batch }) => {
       if (firstAt === 0) firstAt = performance.now();
       for (const m of batch.messages) if (m.value) JSON.parse(m.value.toString('utf8'));

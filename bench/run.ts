@@ -1,12 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { resolveKafka } from '../test/fixtures/kafka-endpoint';
+import { machineInfo } from './machine';
+import { resolveKafka, type KafkaEndpoint } from '../test/fixtures/kafka-endpoint';
+import { startMockCluster } from '../test/fixtures/kcat-broker';
+import { measureFailover } from './failover-bench';
+import { measureSustainedDetector } from './sustained-detector';
 import { postgresUrl, redisUrl } from '../test/fixtures/service-urls';
 import { measureDetector } from './detector-bench';
 import { measureIngestBySource } from './ingest-bench';
 import { measureLatency } from './latency-bench';
 import { startMemorySampler } from './memory-sampler';
 import { measureRawKafka } from './raw-kafka';
+import { CLIENTS, measureClients } from './client-compare';
 
 // `pnpm bench [--events N] [--latency-seconds S] [--soak-minutes M]`. Prints figures; never a gate.
 const { values } = parseArgs({
@@ -15,26 +20,102 @@ const { values } = parseArgs({
     'detector-events': { type: 'string', default: '32000' },
     'latency-seconds': { type: 'string', default: '30' },
     rate: { type: 'string', default: '5000' },
+    // The latency run's pipeline: `separate` processes (as deployed) or `one-process` (`pnpm start`).
+    topology: { type: 'string', default: 'separate' },
     'soak-minutes': { type: 'string', default: '0' },
+    // Offered rates for the separate-process detector, each held this long; stops at the first it cannot keep up with.
+    rates: { type: 'string', default: '1000,2000,5000,10000,20000,40000' },
+    'sustain-seconds': { type: 'string', default: '60' },
+    'session-timeout-ms': { type: 'string', default: '6000' },
     only: { type: 'string' },
+    // Writes a CPU profile (node --cpu-prof) of the separate detector process of the sustained section here.
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const events = Number(values.events);
 const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
-const kafka = await resolveKafka();
 const run = `bench${Date.now().toString(36)}.`;
+// The production layout (infra/kafka/topics.yaml): 12 partitions for events, 6 for detections, 3 per dead letter.
+const layout = (prefix: string) => ({
+  [`${prefix}vigil.events`]: 12,
+  [`${prefix}vigil.events.dlq`]: 3,
+  [`${prefix}vigil.detections`]: 6,
+  [`${prefix}vigil.detections.dlq`]: 3,
+});
+const kafka: KafkaEndpoint = process.env.KAFKA_BROKERS
+  ? await resolveKafka()
+  : await startMockCluster({
+      [`${run}raw`]: 12,
+      ...Object.fromEntries(
+        CLIENTS.flatMap((client) => [
+          [`${run}cli.${client}`, 12],
+          [`${run}cli.${client}.lat`, 12],
+        ]),
+      ),
+      ...layout(`${run}det.`),
+      ...layout(`${run}lat.`),
+      ...layout(`${run}sus.`),
+      ...layout(`${run}rl.`),
+      ...layout(`${run}fo.`),
+      ...layout(`${run}ing.`),
+    }).then((mock) => ({ ...mock, origin: 'kcat' as const }));
+const figures: Record<string, number> = {};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
-const results: Record<string, unknown> = { kafka: kafka.origin, brokers: kafka.brokers, at: new Date().toISOString() };
-console.log(`Kafka: ${kafka.origin} (${kafka.brokers.join(',')}), Redis ${redisUrl()}, PostgreSQL ${postgresUrl()}\n`);
+const results: Record<string, unknown> = {
+  kafka: kafka.origin,
+  brokers: kafka.brokers,
+  at: new Date().toISOString(),
+  machine: machineInfo(),
+  figures,
+};
+console.log(
+  `Kafka: ${kafka.origin} (${kafka.brokers.join(',')}), Redis ${redisUrl()}, PostgreSQL ${postgresUrl()}\n`,
+);
 
 try {
   const raw = await measureRawKafka(kafka.brokers, `${run}raw`, events);
   results.raw = raw;
-  console.log(`raw kafkajs produce (batches of 1,000, acks all) ${fmt(raw.producePerSecond)} events/s (${fmt(raw.produced)} events)`);
-  console.log(`raw kafkajs consume + JSON.parse               ${fmt(raw.consumePerSecond)} events/s (${fmt(raw.consumed)} events the broker still held)`);
+  figures['raw.produce_per_second'] = raw.producePerSecond;
+  figures['raw.consume_per_second'] = raw.consumePerSecond;
+  console.log(
+    `raw kafkajs produce (batches of 1,000, acks all) ${fmt(raw.producePerSecond)} events/s (${fmt(raw.produced)} events)`,
+  );
+  console.log(
+    `raw kafkajs consume + JSON.parse               ${fmt(raw.consumePerSecond)} events/s (${fmt(raw.consumed)} events the broker still held)`,
+  );
 
+  if (wanted('clients')) {
+    // Each Kafka client Vigil can run on (KAFKA_CLIENT), same topics layout, same run (docs/benchmarks.md#kafka-clients).
+    const clients = await measureClients(kafka.brokers, `${run}cli.`, events);
+    results.clients = clients;
+    console.log('\nclient         produce/s   consume+parse/s   publish→handled p50 / p99 ms');
+    for (const c of clients) {
+      figures[`clients.${c.client}.produce_per_second`] = c.producePerSecond;
+      figures[`clients.${c.client}.consume_per_second`] = c.consumePerSecond;
+      figures[`clients.${c.client}.latency_p50_ms`] = c.latencyP50Ms;
+      figures[`clients.${c.client}.latency_p99_ms`] = c.latencyP99Ms;
+      console.log(
+        `${c.client.padEnd(14)} ${fmt(c.producePerSecond).padStart(9)}   ${fmt(c.consumePerSecond).padStart(15)}   ${fmt(c.latencyP50Ms)} / ${fmt(c.latencyP99Ms)}` +
+          `   (${fmt(c.produced)} produced, ${fmt(c.consumed)} consumed, ${c.latencySamples} latency samples)`,
+      );
+    }
+    const [base, other] = [
+      clients.find((c) => c.client === 'kafkajs'),
+      clients.find((c) => c.client === 'platformatic'),
+    ];
+    if (base && other) {
+      figures['clients.platformatic_vs_kafkajs.produce_ratio'] =
+        other.producePerSecond / base.producePerSecond;
+      figures['clients.platformatic_vs_kafkajs.consume_ratio'] =
+        other.consumePerSecond / base.consumePerSecond;
+      figures['clients.platformatic_vs_kafkajs.latency_p99_ratio'] = other.latencyP99Ms / base.latencyP99Ms;
+      console.log(
+        `platformatic / kafkajs: produce ${(other.producePerSecond / base.producePerSecond).toFixed(2)}×, consume ${(other.consumePerSecond / base.consumePerSecond).toFixed(2)}×, p99 latency ${(other.latencyP99Ms / base.latencyP99Ms).toFixed(2)}×\n`,
+      );
+    }
+  }
   if (wanted('ingest')) {
     // One source per format, each with its real authentication; `events` events per format, at most 15 s each.
     const bySource = await measureIngestBySource(kafka.brokers, `${run}ing.`, events);
@@ -44,40 +125,142 @@ try {
       const odd = `${f.non202} non-202 answers${f.firstProblem ? `, first ${f.firstProblem}` : ''}${f.cappedAtSeconds ? `, stopped at ${f.cappedAtSeconds} s` : ''}`;
       if (f.format === 'generic') {
         // Unchanged wording: older results are compared against this line.
-        results.ingest = { events: f.events, batches: f.batches, eventsPerSecond: f.eventsPerSecond, non202: f.non202 };
+        results.ingest = {
+          events: f.events,
+          batches: f.batches,
+          eventsPerSecond: f.eventsPerSecond,
+          non202: f.non202,
+        };
+        figures['ingest.events_per_second'] = f.eventsPerSecond;
+        figures['ingest.share_of_raw_produce'] = f.eventsPerSecond / raw.producePerSecond;
         console.log(`ingest, batched HTTP → Kafka, 202 only           ${share} (target ≥ 25,000; ${odd})`);
-      } else if (f.eventsPerRequest === 1) {
-        console.log(`  ${f.format.padEnd(16)} ${f.auth.padEnd(16)} one event a request, ${f.inFlight} in flight: ${share} (${fmt(f.events)} events; ${odd})`);
       } else {
-        console.log(`  ${f.format.padEnd(16)} ${f.auth.padEnd(16)} ${fmt(f.eventsPerRequest)} a request, ${f.inFlight} in flight: ${share} (${fmt(f.events)} events; ${odd})`);
+        figures[`ingest.${f.format}.events_per_second`] = f.eventsPerSecond;
+        figures[`ingest.${f.format}.share_of_raw_produce`] = f.eventsPerSecond / raw.producePerSecond;
+        const shape =
+          f.eventsPerRequest === 1 ? 'one event a request' : `${fmt(f.eventsPerRequest)} a request`;
+        console.log(
+          `  ${f.format.padEnd(16)} ${f.auth.padEnd(16)} ${shape}, ${f.inFlight} in flight: ${share} (${fmt(f.events)} events; ${odd})`,
+        );
       }
     }
   }
   if (wanted('detector')) {
-    const detector = await measureDetector(kafka.brokers, redisUrl(), `${run}det.`, Number(values['detector-events']));
+    const detector = await measureDetector(
+      kafka.brokers,
+      redisUrl(),
+      `${run}det.`,
+      Number(values['detector-events']),
+    );
     results.detector = detector;
+    figures['detector.in_process_events_per_second'] = detector.eventsPerSecond;
     console.log(
       `detector, full catalog, one process              ${fmt(detector.eventsPerSecond)} events/s = ${pct(detector.eventsPerSecond, raw.consumePerSecond)} of raw consume` +
         ` (target ≥ 30,000; ${fmt(detector.events)} events, ${detector.detections} detections)`,
+    );
+  }
+  if (wanted('sustained')) {
+    const sustainedRun = (consumer: 'detector' | 'raw-consumer') =>
+      measureSustainedDetector({
+        brokers: kafka.brokers,
+        redisUrl: redisUrl(),
+        prefix: consumer === 'detector' ? `${run}sus.` : `${run}rl.`,
+        consumer,
+        ...(consumer === 'detector' && values['cpu-prof-dir']
+          ? { cpuProfileDir: values['cpu-prof-dir'] }
+          : {}),
+        rates: values.rates.split(',').map(Number),
+        seconds: Number(values['sustain-seconds']),
+        onStep: (step) =>
+          console.log(
+            `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}`,
+          ),
+      });
+    const rawLive = await sustainedRun('raw-consumer');
+    const sustained = await sustainedRun('detector');
+    results.sustained = { rawLive, detector: sustained };
+    figures['raw.live_consume_sustained_per_second'] = rawLive.sustainedEventsPerSecond;
+    figures['raw.live_consume_peak_per_second'] = rawLive.peakConsumedPerSecond;
+    figures['detector.sustained_events_per_second'] = sustained.sustainedEventsPerSecond;
+    figures['detector.peak_consumed_per_second'] = sustained.peakConsumedPerSecond;
+    figures['detector.share_of_raw_consume'] = sustained.sustainedEventsPerSecond / raw.consumePerSecond;
+    // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
+    figures['detector.share_of_raw_live_consume'] =
+      rawLive.sustainedEventsPerSecond > 0
+        ? sustained.sustainedEventsPerSecond / rawLive.sustainedEventsPerSecond
+        : sustained.peakConsumedPerSecond / Math.max(rawLive.peakConsumedPerSecond, 1);
+    console.log(
+      `detector, separate process, ${sustained.partitions} partitions, sustained ${fmt(sustained.sustainedEventsPerSecond)} events/s (peak ${fmt(sustained.peakConsumedPerSecond)}/s) = ${pct(sustained.sustainedEventsPerSecond, raw.consumePerSecond)} of raw consume (target ≥ 100 %; lag bounded for ${values['sustain-seconds']} s); ` +
+        `bare kafkajs on the same live stream sustained ${fmt(rawLive.sustainedEventsPerSecond)}/s (peak ${fmt(rawLive.peakConsumedPerSecond)}/s)`,
+    );
+  }
+  if (wanted('failover')) {
+    const failover = await measureFailover({
+      brokers: kafka.brokers,
+      redisUrl: redisUrl(),
+      prefix: `${run}fo.`,
+      rate: 500,
+      sessionTimeoutMs: Number(values['session-timeout-ms']),
+    });
+    results.failover = failover;
+    figures['failover.resume_ms'] = failover.resumeMs;
+    figures['failover.graceful_resume_ms'] = failover.gracefulResumeMs;
+    console.log(
+      `kill -9 of a detector → every partition processing again ${fmt(failover.resumeMs)} ms; graceful stop ${fmt(failover.gracefulResumeMs)} ms (KAFKA_SESSION_TIMEOUT_MS=${failover.sessionTimeoutMs}; target ≤ 5,000)`,
     );
   }
   if (wanted('latency')) {
     const soakMinutes = Number(values['soak-minutes']);
     const seconds = soakMinutes > 0 ? soakMinutes * 60 : Number(values['latency-seconds']);
     const sampler = startMemorySampler(soakMinutes > 0 ? 30_000 : 2_000);
-    const latency = await measureLatency({ brokers: kafka.brokers, redisUrl: redisUrl(), databaseUrl: postgresUrl(), prefix: `${run}lat.`, rate: Number(values.rate), seconds });
+    const topology = values.topology === 'one-process' ? 'one-process' : 'separate';
+    const latency = await measureLatency({
+      topology,
+      onStarted: (pids) => sampler.pipelinePids(pids),
+      brokers: kafka.brokers,
+      redisUrl: redisUrl(),
+      databaseUrl: postgresUrl(),
+      prefix: `${run}lat.`,
+      rate: Number(values.rate),
+      seconds,
+    });
     const memory = sampler.stop();
     results.latency = latency;
     results.memory = memory;
+    figures['latency.p50_ms'] = latency.acceptToIncident.p50;
+    figures['latency.p99_ms'] = latency.acceptToIncident.p99;
+    figures['slack.p99_ms'] = latency.incidentToSlack.p99;
+    if (topology === 'one-process') figures['memory.heap_slope_mb_per_min'] = memory.heapSlopeMbPerMin;
+    if (memory.pipelineRssSlopeMbPerMin !== undefined)
+      figures['memory.pipeline_rss_slope_mb_per_min'] = memory.pipelineRssSlopeMbPerMin;
     const a = latency.acceptToIncident;
     const s = latency.incidentToSlack;
-    console.log(`pipeline at ${fmt(latency.offeredEventsPerSecond)} events/s offered, ${fmt(latency.achievedEventsPerSecond)} accepted; ${latency.incidents}/${latency.expectedIncidents} incidents, drained ${latency.drainSeconds.toFixed(1)} s after the load stopped`);
-    console.log(`  event accepted → incident committed          p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms, max ${fmt(a.max)} ms (target p99 ≤ 500; ${a.samples} samples)`);
-    console.log(`  incident committed → Slack call made         p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms (target p99 ≤ 1,000; ${s.samples} samples)`);
     console.log(
-      `  memory over ${memory.minutes.toFixed(1)} min: heap ${memory.heapStartMb.toFixed(0)} → ${memory.heapEndMb.toFixed(0)} MB, rss ${memory.rssStartMb.toFixed(0)} → ${memory.rssEndMb.toFixed(0)} MB,` +
+      `pipeline (${topology === 'separate' ? 'ingest, detector, alerter as separate processes' : 'one process'}) at ${fmt(latency.offeredEventsPerSecond)} events/s offered, ${fmt(latency.achievedEventsPerSecond)} accepted; ${latency.incidents}/${latency.expectedIncidents} incidents, drained ${latency.drainSeconds.toFixed(1)} s after the load stopped`,
+    );
+    console.log(
+      `  event accepted → incident committed          p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms, max ${fmt(a.max)} ms (target p99 ≤ 250 with separate processes; ${a.samples} samples)`,
+    );
+    console.log(
+      `  incident committed → Slack call made         p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms (target p99 ≤ 1,000; ${s.samples} samples)`,
+    );
+    if (memory.pipelineRssSlopeMbPerMin !== undefined)
+      console.log(
+        `  pipeline processes' RSS over ${memory.minutes.toFixed(1)} min: ${memory.pipelineRssStartMb!.toFixed(0)} → ${memory.pipelineRssEndMb!.toFixed(0)} MB, slope over the second half ${memory.pipelineRssSlopeMbPerMin.toFixed(2)} MB/min`,
+      );
+    console.log(
+      `  bench process memory over ${memory.minutes.toFixed(1)} min: heap ${memory.heapStartMb.toFixed(0)} → ${memory.heapEndMb.toFixed(0)} MB, rss ${memory.rssStartMb.toFixed(0)} → ${memory.rssEndMb.toFixed(0)} MB,` +
         ` heap slope over the second half ${memory.heapSlopeMbPerMin.toFixed(2)} MB/min`,
     );
+  }
+  console.log('\nfigure                                               value');
+  for (const [name, value] of Object.entries(figures)) {
+    const shown = name.includes('share')
+      ? `${(100 * value).toFixed(0)} %`
+      : name.endsWith('_ratio')
+        ? `${value.toFixed(2)}×`
+        : fmt(value);
+    console.log(`${name.padEnd(52)} ${shown}`);
   }
 } finally {
   await kafka.stop();

@@ -1,99 +1,23 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildApiServer, hashToken, parseServicesText } from '@vigil/api';
-import { migrate, PgAvailabilityStore, PgIncidentStore } from '@vigil/incidents';
+import { migrate, PgAvailabilityStore, PgIncidentStore, recordChecks } from '@vigil/incidents';
 import { ManualClock } from '@vigil/runtime';
-import { Detection } from '@vigil/schema';
+import type { Detection } from '@vigil/schema';
 import { silentLogger } from '@vigil/telemetry';
 import { describe, expect, test } from '../fixtures/services';
+import { ARTIFACTS, detection, launchChromium, outage, signIn } from './dashboard-browser-helpers';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const VIEWER_TOKEN = 'dashboard-viewer-3f9a1c7e52';
 const RESPONDER_TOKEN = 'dashboard-responder-8b2e4d6a10';
-
 const SERVICES = `
 services:
   checkout: { name: Checkout, owner: payments-sre, commitment: 99.9, slo: 99.95 }
   search: { name: Search, commitment: 99.0 }
   api.example.com: { name: Public API, commitment: 99.5 }
 `;
-
-function detection(
-  fields: Record<string, unknown> & { id: string; firstEventAt: string; detectedAt: string },
-): Detection {
-  return Detection.parse({
-    ruleVersion: 2,
-    severity: 'SEV2',
-    attributes: {},
-    evidence: [
-      {
-        eventId: `prober:${fields.id}`,
-        topic: 'vigil.events',
-        partition: 0,
-        offset: '1',
-        time: fields.firstEventAt,
-      },
-    ],
-    ...fields,
-  });
-}
-
-function outage(service: string, key: string, startedAt: string, downtimeSeconds?: number): Detection[] {
-  const common = {
-    ruleId: 'availability.service-down',
-    criteria: ['A1.2', 'CC7.4'],
-    category: 'availability',
-    dedupKey: `availability.service-down:service:${service}`,
-    entity: { type: 'service', id: service },
-    ownerKey: service,
-    firstEventAt: startedAt,
-  };
-  const at = (seconds: number) => new Date(Date.parse(startedAt) + seconds * 1000).toISOString();
-  const down = detection({
-    ...common,
-    id: `${key}-down`,
-    status: 'firing',
-    title: `Service ${service} is down`,
-    summary: `3 consecutive failed checks for ${service}.`,
-    detectedAt: at(61),
-  });
-  if (downtimeSeconds === undefined) return [down];
-  const up = detection({
-    ...common,
-    id: `${key}-up`,
-    status: 'resolved',
-    title: `Service ${service} is back up`,
-    summary: `${service} recovered.`,
-    detectedAt: at(downtimeSeconds + 2),
-    attributes: { downtimeSeconds },
-  });
-  return [down, up];
-}
-
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the dashboard test needs a real browser and does not skip. ` +
-        "Install Debian's package: apt-get install -y chromium",
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 describe('dashboard in a real browser', () => {
   test(
@@ -131,6 +55,17 @@ describe('dashboard in a real browser', () => {
         }),
       );
       for (const d of outage('search', 'se', '2026-11-20T11:00:00.000Z')) await apply(d);
+      // checkout and search were checked every five minutes all month; api.example.com never was.
+      const everyFiveMinutes = (service: string) =>
+        Array.from({ length: (19.5 * 86_400) / 300 + 1 }, (_, i) => ({
+          service,
+          at: Date.parse('2026-11-01T00:00:00.000Z') + i * 300_000,
+        }));
+      await recordChecks(
+        database.pool,
+        [...everyFiveMinutes('checkout'), ...everyFiveMinutes('search')],
+        600_000,
+      );
 
       const app: FastifyInstance = buildApiServer({
         store,
@@ -188,13 +123,18 @@ describe('dashboard in a real browser', () => {
           .poll(() => checkout.locator('[data-figure="availability"]').textContent())
           .toBe('99.839 %');
         expect(await checkout.locator('.target').textContent()).toBe('commitment 99.9 % · SLO 99.95 %');
-        expect(await checkout.locator('[data-figure="budget"]').textContent()).toContain('down 45 min');
+        expect(await checkout.locator('[data-figure="coverage"]').textContent()).toContain('down 45 min');
+        expect(await checkout.locator('[data-figure="coverage"]').textContent()).toContain('no evidence 0 s');
         expect(await page.locator('[data-service="search"] [data-figure="availability"]').textContent()).toBe(
           '99.786 %',
         );
-        expect(
-          await page.locator('[data-service="api.example.com"] [data-figure="availability"]').textContent(),
-        ).toBe('100.000 %');
+        // Never checked: no figure, and "not evidenced", never "within commitment".
+        const unchecked = page.locator('[data-service="api.example.com"]');
+        expect(await unchecked.locator('[data-figure="availability"]').textContent()).toBe('—');
+        expect(await unchecked.locator('.badge').getAttribute('data-status')).toBe('not-evidenced');
+        expect(await unchecked.locator('[data-figure="coverage"]').textContent()).toContain(
+          'coverage 0.000 %',
+        );
         expect(await page.locator('#month').inputValue()).toBe('2026-11');
         // A bar for each day measured so far; the outage day is below the commitment, and the only one.
         expect(await checkout.locator('svg.chart rect[data-date]').count()).toBe(20);
@@ -220,9 +160,11 @@ describe('dashboard in a real browser', () => {
         await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-overview.png'), fullPage: true });
 
         await downtimeRow.click();
-        const detail = page.locator('#incident-detail');
+        const detail = page.locator('#incident-view');
         await expect.poll(() => detail.isVisible()).toBe(true);
-        expect(await page.locator('#detail-title').textContent()).toBe('INC-1 · Service checkout is down');
+        await expect
+          .poll(() => page.locator('#detail-title').textContent())
+          .toBe('INC-1 · Service checkout is down');
         expect(
           await page
             .locator('#timeline li')
@@ -234,6 +176,18 @@ describe('dashboard in a real browser', () => {
         expect(await page.locator('#timeline li[data-kind="detected"]').textContent()).toContain(
           'by vigil:availability.service-down',
         );
+        // The evidence: each event kept whole, its hash whole, markup in a payload shown as text.
+        expect(await page.locator('#evidence-summary').textContent()).toBe(
+          '2 events behind this incident: 2 kept whole, 0 purged on record, 0 by stream position only.',
+        );
+        const kept = page.locator('#evidence li[data-evidence="kept"]');
+        expect(await kept.count()).toBe(2);
+        await kept.first().locator('summary').click();
+        expect(await kept.first().locator('pre.payload').textContent()).toContain(
+          '"body": "<script>alert(1)</script>"',
+        );
+        expect(await kept.first().locator('.hash').textContent()).toMatch(/^sha256 [0-9a-f]{64}$/);
+        expect(await page.locator('#timeline li .hash').first().textContent()).toMatch(/^hash [0-9a-f]{64}$/);
         await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-incident.png'), fullPage: true });
 
         await page.locator('#views button[data-view="auditor"]').click();
@@ -248,6 +202,9 @@ describe('dashboard in a real browser', () => {
           `/v1/audit/population?${period}&format=json`,
           `/v1/audit/summary?${period}`,
           `/v1/audit/report?${period}`,
+          `/v1/vendors/cuec-report?${period}&format=csv`,
+          `/v1/vendors/cuec-report?${period}&format=text`,
+          `/v1/vendors/cuec-report?${period}&format=json`,
         ]);
         await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-auditor.png'), fullPage: true });
 
@@ -283,8 +240,3 @@ describe('dashboard in a real browser', () => {
     },
   );
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.locator('#token').fill(token);
-  await page.locator('#token-form button[type="submit"]').click();
-}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VigilMetrics } from '@vigil/health';
 import { loadStandaloneConfig, startStandalone, type Standalone } from '@vigil/pipeline';
 import { systemClock } from '@vigil/runtime';
 import { createLogger, silentLogger } from '@vigil/telemetry';
@@ -24,16 +25,22 @@ export async function startHarness(options: {
   kafkaBrokers?: string[];
   redisUrl: string;
   databaseUrl: string;
+  /** Replaces the sources file (default: one generic source, `probes`); secrets come in `env`. */
+  sourcesYaml?: string;
+  /** Replaces the owners file (default: security and sre owners, Slack only). */
+  ownersYaml?: string;
+  /** Variables over the harness's own, e.g. to turn the watchdog on with short thresholds, source secrets, API tokens. */
+  env?: Record<string, string>;
 }): Promise<Harness> {
   const slack = await startSlackStandin({ token: SLACK_TOKEN });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   writeFileSync(
     join(dir, 'sources.yaml'),
-    'sources:\n  probes:\n    format: generic\n    auth: { type: bearer, secretEnv: E2E_PROBES_TOKEN }\n',
+    options.sourcesYaml ?? 'sources:\n  probes:\n    format: generic\n    auth: { type: bearer, secretEnv: E2E_PROBES_TOKEN }\n',
   );
   writeFileSync(
     join(dir, 'owners.yaml'),
-    [
+    options.ownersYaml ?? [
       "fallbackChannel: '#e2e-fallback'",
       'owners:',
       "  - match: { rule: 'identity.*' }",
@@ -56,6 +63,8 @@ export async function startHarness(options: {
     ALERTER_GROUP: `${options.uid}-alerter`,
     DETECTOR_KEY_PREFIX: `${options.uid}:det:`,
     NOTIFY_QUEUE: `${options.uid}-notify`,
+    // Each harness its own timers queue: on the shared one, another test's alerter took this one's timers.
+    RESPONSE_TIMERS_QUEUE: `${options.uid}-timers`,
     INGEST_PORT: '0',
     API_PORT: '0',
     SOURCES_FILE: join(dir, 'sources.yaml'),
@@ -65,10 +74,15 @@ export async function startHarness(options: {
     SLACK_SIGNING_SECRET,
     API_TOKENS: `e2e:responder:${apiHash}`,
     E2E_PROBES_TOKEN: PROBES_TOKEN,
+    STATE_EPOCH_KEY: `${options.uid}:state-epoch`,
+    // The watchdog would add pipeline incidents to what a test counts; tests of it turn it on.
+    WATCHDOG_ENABLED: 'false',
+    ...options.env,
   };
   // VIGIL_TEST_LOG=debug shows the pipeline's own log while a test runs.
   const logger = process.env.VIGIL_TEST_LOG ? createLogger({ level: process.env.VIGIL_TEST_LOG }) : silentLogger;
-  const vigil = await startStandalone(loadStandaloneConfig(env), { logger, clock: systemClock, env });
+  const metrics = new VigilMetrics({ service: 'vigil', defaultMetrics: false });
+  const vigil = await startStandalone(loadStandaloneConfig(env), { logger, clock: systemClock, env, metrics });
   return {
     vigil,
     slack,

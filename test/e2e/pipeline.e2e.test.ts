@@ -8,6 +8,7 @@ interface IncidentSummary {
   ruleId: string;
   status: string;
   detectionCount: number;
+  eventCount: number;
   downtimeSeconds: number | null;
   entity: { type: string; id: string };
 }
@@ -60,14 +61,17 @@ describe.each([
     const first = await postEvents(h, burst);
     expect(first.status).toBe(202);
 
+    // The fifth failure opens it; the sixth is the burst going on and adds to it: 6 events in all.
     const [incident] = await eventually(async () => {
       const found = await incidentsFor(h, 'identity.brute-force');
-      return found.length > 0 ? found : undefined;
-    }, 30_000, 'the brute-force incident');
+      return found[0]?.eventCount === 6 ? found : undefined;
+    }, 30_000, 'the brute-force incident with all 6 failures');
     expect(incident).toMatchObject({ status: 'open', entity: { type: 'user', id: 'mallory@example.com' } });
 
+    // Top-level posts; the burst's sixth failure is a reply in the thread ("1 more event (6 in all)").
+    const topLevel = () => h.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === undefined);
     const posts = await eventually(async () => {
-      const calls = h.slack.callsTo('chat.postMessage').filter((c) => c.ok);
+      const calls = topLevel();
       return calls.length > 0 ? calls : undefined;
     }, 20_000, 'the Slack post');
     expect(posts).toHaveLength(1);
@@ -87,14 +91,35 @@ describe.each([
     const after = await incidentsFor(h, 'identity.brute-force');
     expect(after).toHaveLength(1);
     expect(after[0]?.detectionCount).toBe(incident?.detectionCount);
-    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.ok)).toHaveLength(1);
+    expect(topLevel()).toHaveLength(1);
+    const replies = h.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts !== undefined);
+    expect(replies.map((c) => String(c.args.text))).toEqual([
+      expect.stringMatching(/^1 more event \(6 in all\), last event at /),
+    ]);
 
     const detail = await apiGet<{
-      incident: { timeline: Array<{ kind: string }>; communications: Array<{ channel: string; ts: string }> };
+      incident: {
+        timeline: Array<{ kind: string; data: { evidenceKept?: Array<{ eventId: string; sha256: string }> } }>;
+        communications: Array<{ channel: string; ts: string; method: string }>;
+        evidence: Array<{ eventId: string }>;
+        evidencePayloads: Array<{ eventId: string; sha256: string; event: { raw: unknown } }>;
+      };
     }>(h, `/v1/incidents/${incident?.id}`);
     expect(detail.status).toBe(200);
     expect(detail.body.incident.timeline.map((t) => t.kind)).toContain('detected');
-    expect(detail.body.incident.communications).toHaveLength(1);
+    // The post, then the update of that message and its thread reply for the sixth failure.
+    expect(detail.body.incident.communications.map((c) => c.method)).toEqual([
+      'chat.postMessage',
+      'chat.update',
+      'chat.postMessage',
+    ]);
+    // The events behind it are in the register whole, raw payload included, each named in the chain by its hash.
+    const { evidence, evidencePayloads, timeline } = detail.body.incident;
+    expect(evidencePayloads.map((p) => p.eventId).sort()).toEqual(evidence.map((e) => e.eventId).sort());
+    expect(evidencePayloads.length).toBeGreaterThanOrEqual(5);
+    for (const payload of evidencePayloads) expect(JSON.stringify(payload.event.raw)).toContain(`${uid}-login`);
+    const vouched = timeline.flatMap((t) => t.data.evidenceKept ?? []);
+    expect(vouched.map((v) => v.sha256).sort()).toEqual(evidencePayloads.map((p) => p.sha256).sort());
   });
 
   test('a service going down and coming back opens and resolves one incident, and Slack says so', async ({
@@ -170,9 +195,22 @@ describe.each([
       const calls = h.slack.callsTo('chat.update').filter((c) => c.ok && /acknowledged/i.test(String(c.args.text)));
       return calls.length > 0 ? calls[0] : undefined;
     }, 20_000, 'the Slack message to show the acknowledgement');
-    expect(update?.args.ts).toBe(h.slack.callsTo('chat.postMessage').find((c) => c.ok)?.response.ts);
+    const postTs = h.slack.callsTo('chat.postMessage').find((c) => c.ok)?.response.ts;
+    expect(update?.args.ts).toBe(postTs);
     const detail = await apiGet<{ incident: { timeline: Array<{ kind: string; actor: string }> } }>(h, `/v1/incidents/${incident?.id}`);
     expect(detail.body.incident.timeline).toContainEqual(expect.objectContaining({ actor: 'api:e2e' }));
+
+    // A comment through the API reaches the thread too, after the acknowledgement, as docs/api.md says.
+    const comment = await apiPost(h, `/v1/incidents/${incident?.id}/comment`, { text: 'user called back' });
+    expect(comment.status).toBe(200);
+    const thread = await eventually(async () => {
+      const replies = h.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === postTs);
+      return replies.length >= 2 ? replies.map((c) => String(c.args.text)) : undefined;
+    }, 20_000, 'the acknowledgement and the comment in the thread');
+    expect(thread).toEqual([
+      expect.stringMatching(/^Acknowledged by api:e2e at .* Note: looking$/),
+      'Comment from api:e2e: user called back',
+    ]);
   });
 
   test('an Acknowledge click in Slack, signed, acts once; a forged one changes nothing', async ({ uid, kafkaBrokers, redisUrl, database }) => {

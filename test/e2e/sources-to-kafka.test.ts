@@ -4,8 +4,6 @@ import { systemClock } from '@vigil/runtime';
 import { topicNames, type TopicMessage } from '@vigil/schema';
 import {
   buildIngestServer,
-  githubSignature,
-  hmacSignature,
   loadSourcesConfig,
   parseSourcesConfig,
   SOURCE_FORMATS,
@@ -14,10 +12,16 @@ import {
 import { silentLogger } from '@vigil/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { alertmanagerAlert, alertmanagerWebhook, awsBackupJobEvent } from '../../packages/sources/src/testing/availability-samples';
+import {
+  alertmanagerAlert,
+  alertmanagerWebhook,
+  awsBackupJobEvent,
+} from '../../packages/sources/src/testing/availability-samples';
+import { healthCheckNotification, logpushV1 } from '../../packages/sources/src/testing/cloudflare-samples';
 import { consoleLogin, eventBridgeEvent } from '../../packages/sources/src/testing/cloudtrail-samples';
 import { orgMemberAdded } from '../../packages/sources/src/testing/github-samples';
 import { activitiesPage, loginFailure } from '../../packages/sources/src/testing/google-workspace-samples';
+import { credentials } from '../../packages/sources/src/testing/credentials';
 import { genericEvent, oktaHookDelivery, oktaLogEvent } from '../../packages/sources/src/testing/samples';
 import { describe, expect, test } from '../fixtures/services';
 
@@ -39,6 +43,8 @@ const secrets: Record<string, string> = {
   GOOGLE_WORKSPACE_HMAC_SECRET: `google-${randomBytes(16).toString('hex')}`,
   ALERTMANAGER_TOKEN: `alertmanager-${randomBytes(16).toString('hex')}`,
   BACKUPS_TOKEN: `backups-${randomBytes(16).toString('hex')}`,
+  CLOUDFLARE_LOGPUSH_TOKEN: `cloudflare-${randomBytes(16).toString('hex')}`,
+  CLOUDFLARE_WEBHOOK_SECRET: `cf-webhook-${randomBytes(16).toString('hex')}`,
 };
 
 const SOURCES_YAML = `
@@ -64,6 +70,12 @@ sources:
   backups:
     format: backup
     auth: { type: bearer, secretEnv: BACKUPS_TOKEN }
+  cloudflare:
+    format: cloudflare
+    auth: { type: bearer, secretEnv: CLOUDFLARE_LOGPUSH_TOKEN }
+  cloudflare-health:
+    format: cloudflare-notifications
+    auth: { type: header, header: cf-webhook-auth, secretEnv: CLOUDFLARE_WEBHOOK_SECRET }
 `;
 const sources = parseSourcesConfig(SOURCES_YAML, 'sources-to-kafka.yaml', secrets);
 const byName = new Map(sources.map((s) => [s.name, s]));
@@ -72,25 +84,6 @@ function source(name: string): SourceDefinition {
   const found = byName.get(name);
   if (!found) throw new Error(`no source ${name} in the test config`);
   return found;
-}
-
-/** The headers the source's sender puts on a delivery, signed with `secret`. */
-function credentials(def: SourceDefinition, body: string, secret: string): Record<string, string> {
-  switch (def.auth.type) {
-    case 'header':
-      return { [def.auth.header]: secret };
-    case 'bearer':
-      return { authorization: `Bearer ${secret}` };
-    case 'hmac-sha256': {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      return {
-        [def.auth.timestampHeader]: timestamp,
-        [def.auth.signatureHeader]: `${def.auth.signaturePrefix}${hmacSignature(secret, timestamp, body)}`,
-      };
-    }
-    case 'github-signature':
-      return { 'x-hub-signature-256': githubSignature(secret, body) };
-  }
 }
 
 /** The header a 401 must name when the credential is wrong. */
@@ -104,6 +97,8 @@ function credentialHeader(def: SourceDefinition): string {
       return def.auth.signatureHeader;
     case 'github-signature':
       return 'x-hub-signature-256';
+    case 'standard-webhooks':
+      return 'webhook-signature';
   }
 }
 
@@ -120,7 +115,11 @@ interface IngestAnswer {
   error?: { code: string; message: string; details?: unknown };
 }
 
-async function post(name: string, payload: unknown, headers: Record<string, string>): Promise<{ status: number; body: IngestAnswer }> {
+async function post(
+  name: string,
+  payload: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: IngestAnswer }> {
   const res = await fetch(`${baseUrl}/v1/events/${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -134,7 +133,8 @@ function eventsOnTopic(): Array<TopicMessage<'events'>> {
     .filter((m) => m.topic === topics.events)
     .map((m) => {
       const decoded = decode('events', m);
-      if (!decoded.ok) throw new Error(`${topics.events} holds a record that does not decode: ${decoded.reason}`);
+      if (!decoded.ok)
+        throw new Error(`${topics.events} holds a record that does not decode: ${decoded.reason}`);
       return decoded.value;
     });
 }
@@ -144,7 +144,8 @@ function deadLettersOnTopic(): Array<TopicMessage<'eventsDlq'>> {
     .filter((m) => m.topic === topics.eventsDlq)
     .map((m) => {
       const decoded = decode('eventsDlq', m);
-      if (!decoded.ok) throw new Error(`${topics.eventsDlq} holds a record that does not decode: ${decoded.reason}`);
+      if (!decoded.ok)
+        throw new Error(`${topics.eventsDlq} holds a record that does not decode: ${decoded.reason}`);
       return decoded.value;
     });
 }
@@ -161,11 +162,14 @@ async function eventually<T>(pick: () => T | undefined, what: string, timeoutMs 
 }
 
 async function eventsWithIds(ids: string[]): Promise<Array<TopicMessage<'events'>>> {
-  return eventually(() => {
-    const all = eventsOnTopic();
-    const found = ids.map((id) => all.find((e) => e.id === id));
-    return found.every((e) => e !== undefined) ? (found as Array<TopicMessage<'events'>>) : undefined;
-  }, `events ${ids.join(', ')} on ${topics.events}`);
+  return eventually(
+    () => {
+      const all = eventsOnTopic();
+      const found = ids.map((id) => all.find((e) => e.id === id));
+      return found.every((e) => e !== undefined) ? (found as Array<TopicMessage<'events'>>) : undefined;
+    },
+    `events ${ids.join(', ')} on ${topics.events}`,
+  );
 }
 
 interface Case {
@@ -204,7 +208,8 @@ const cases: Case[] = [
   {
     format: 'cloudtrail',
     name: 'aws',
-    payload: () => eventBridgeEvent(consoleLogin({ eventID: randomUUID() }), 'AWS Console Sign In via CloudTrail'),
+    payload: () =>
+      eventBridgeEvent(consoleLogin({ eventID: randomUUID() }), 'AWS Console Sign In via CloudTrail'),
     kind: 'authentication',
     entity: { type: 'user', id: 'arn:aws:iam::111122223333:user/JaneDoe' },
     raw: (p) => p,
@@ -213,7 +218,11 @@ const cases: Case[] = [
     format: 'github',
     name: 'github',
     payload: () => orgMemberAdded('hacktocat', 'admin'),
-    extraHeaders: () => ({ 'x-github-event': 'organization', 'x-github-delivery': randomUUID(), 'user-agent': 'GitHub-Hookshot/5b7e1a2' }),
+    extraHeaders: () => ({
+      'x-github-event': 'organization',
+      'x-github-delivery': randomUUID(),
+      'user-agent': 'GitHub-Hookshot/5b7e1a2',
+    }),
     kind: 'account_change',
     entity: { type: 'user', id: 'hacktocat' },
     raw: (p) => p,
@@ -242,12 +251,35 @@ const cases: Case[] = [
     entity: { type: 'resource', id: 'arn:aws:rds:eu-west-1:123456789012:db:db-main' },
     raw: (p) => p,
   },
+  {
+    format: 'cloudflare',
+    name: 'cloudflare',
+    // As JSON here; test/e2e/cloudflare-cuecs.e2e.test.ts sends what Logpush sends (gzip NDJSON).
+    payload: () => [logpushV1({ ID: randomUUID() })],
+    raw: (p) => at(p, 0),
+    kind: 'authentication',
+    entity: { type: 'user', id: 'alice@example.com' },
+  },
+  {
+    format: 'cloudflare-notifications',
+    name: 'cloudflare-health',
+    payload: () => healthCheckNotification('Unhealthy', { health_check_id: randomUUID() }),
+    raw: (p) => p,
+    kind: 'uptime_check',
+    entity: { type: 'service', id: 'checkout-api' },
+  },
 ];
 
 describe('sources over HTTP to the Kafka events topic', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     const brokers = inject('kafkaBrokers');
-    const busOptions = { brokers, logger: silentLogger, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 250 };
+    const busOptions = {
+      brokers,
+      logger: silentLogger,
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 500,
+      maxWaitTimeMs: 250,
+    };
     producer = new KafkaBus({ ...busOptions, clientId: `${runId}-ingest` });
     consumer = new KafkaBus({ ...busOptions, clientId: `${runId}-reader` });
     await Promise.all([producer.start(), consumer.start()]);
@@ -259,7 +291,14 @@ describe('sources over HTTP to the Kafka events topic', { timeout: 60_000 }, () 
         received.push(...batch.messages);
       },
     });
-    app = buildIngestServer({ bus: producer, topics, sources, logger: silentLogger, clock: systemClock, bodyLimit: 1024 * 1024 });
+    app = buildIngestServer({
+      bus: producer,
+      topics,
+      sources,
+      logger: silentLogger,
+      clock: systemClock,
+      bodyLimit: 1024 * 1024,
+    });
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   }, 45_000);
 
@@ -274,37 +313,44 @@ describe('sources over HTTP to the Kafka events topic', { timeout: 60_000 }, () 
   });
 
   test('config/sources.example.yaml lists a source for every format, each with a credential', () => {
-    const env = new Proxy({} as NodeJS.ProcessEnv, { get: (_t, name) => (typeof name === 'string' ? `example-secret-for-${name}` : undefined) });
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get: (_t, name) => (typeof name === 'string' ? `example-secret-for-${name}` : undefined),
+    });
     const example = loadSourcesConfig('config/sources.example.yaml', env);
     expect(new Set(example.map((s) => s.format))).toEqual(new Set(SOURCE_FORMATS));
     expect(example.map((s) => s.name)).toEqual(expect.arrayContaining(['okta', 'probes', 'scripts']));
   });
 
-  test.each(cases)('$format ($name): 202 puts the events on the topic; a wrong credential is 401 naming the header', async ({ name, payload, extraHeaders, kind, entity, raw }) => {
-    const def = source(name);
-    const sent = payload();
-    const body = JSON.stringify(sent);
-    const extra = extraHeaders?.() ?? {};
+  test.each(cases)(
+    '$format ($name): 202 puts the events on the topic; a wrong credential is 401 naming the header',
+    async ({ name, payload, extraHeaders, kind, entity, raw }) => {
+      const def = source(name);
+      const sent = payload();
+      const body = JSON.stringify(sent);
+      const extra = extraHeaders?.() ?? {};
 
-    const res = await post(name, body, { ...extra, ...credentials(def, body, def.secret) });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect(res.body.accepted).toBeGreaterThan(0);
-    const eventIds = res.body.eventIds ?? [];
-    expect(eventIds).toHaveLength(res.body.accepted ?? -1);
+      const res = await post(name, body, { ...extra, ...credentials(def, body, def.secret) });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body.accepted).toBeGreaterThan(0);
+      const eventIds = res.body.eventIds ?? [];
+      expect(eventIds).toHaveLength(res.body.accepted ?? -1);
 
-    const events = await eventsWithIds(eventIds);
-    expect(events).toHaveLength(1);
-    // Each sample delivery holds one item; the event keeps it unchanged as `raw`.
-    expect(events[0]).toMatchObject({ id: eventIds[0], source: name, kind, entity, raw: raw(sent) });
+      const events = await eventsWithIds(eventIds);
+      expect(events).toHaveLength(1);
+      // Each sample delivery holds one item; the event keeps it unchanged as `raw`.
+      expect(events[0]).toMatchObject({ id: eventIds[0], source: name, kind, entity, raw: raw(sent) });
 
-    const wrong = await post(name, body, { ...extra, ...credentials(def, body, `${def.secret}-wrong`) });
-    expect(wrong.status).toBe(401);
-    expect(wrong.body.error?.code).toBe('unauthenticated');
-    expect(wrong.body.error?.message).toMatch(new RegExp(`^header ${credentialHeader(def)}: `));
-    expect(JSON.stringify(wrong.body)).not.toContain(def.secret);
-  });
+      const wrong = await post(name, body, { ...extra, ...credentials(def, body, `${def.secret}-wrong`) });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error?.code).toBe('unauthenticated');
+      expect(wrong.body.error?.message).toMatch(new RegExp(`^header ${credentialHeader(def)}: `));
+      expect(JSON.stringify(wrong.body)).not.toContain(def.secret);
+    },
+  );
 
-  test('a batch with one invalid item: 400 invalid_events, the valid ones on the events topic, the invalid one dead-lettered with its reason', async ({ uid }) => {
+  test('a batch with one invalid item: 400 invalid_events, the valid ones on the events topic, the invalid one dead-lettered with its reason', async ({
+    uid,
+  }) => {
     const def = source('generic');
     const batch = [
       genericEvent({ id: `${uid}-a` }),

@@ -47,8 +47,21 @@ export interface ActionRouteDeps {
 }
 
 export function registerIncidentActionRoutes(app: FastifyInstance, deps: ActionRouteDeps): void {
+  const idempotency = {
+    'Idempotency-Key': { description: 'Your own key for this action: a retry with the same key returns the first result (header Idempotent-Replayed: true) and changes nothing.' },
+  };
+  const changed = { 200: { description: '`{ incident, replayed }`: the incident after the action, with its new timeline entry' } };
   for (const [segment, action] of Object.entries(ACTION_PATHS)) {
-    app.post(`/v1/incidents/:id/${segment}`, { config: { access: RESPONDERS } }, async (request, reply) => {
+    const openapi = {
+      summary: `${action[0]!.toUpperCase()}${action.slice(1)} the incident`,
+      description: 'Recorded in the timeline (hash-chained) with the token holder as actor `api:<token name>`; Slack is told. 409 when the incident is in a status this action does not apply to.',
+      tags: ['incidents'],
+      params: IncidentParams,
+      body: ACTION_FIELDS[action],
+      headers: idempotency,
+      responses: { ...changed, 409: { description: 'The action does not apply in the incident’s current status' } },
+    };
+    app.post(`/v1/incidents/:id/${segment}`, { config: { access: RESPONDERS, openapi } }, async (request, reply) => {
       const id = incidentId(request);
       const body = ACTION_FIELDS[action].safeParse(request.body ?? {});
       if (!body.success) throw invalidRequest('body', body.error);
@@ -57,7 +70,15 @@ export function registerIncidentActionRoutes(app: FastifyInstance, deps: ActionR
     });
   }
 
-  app.patch('/v1/incidents/:id', { config: { access: RESPONDERS } }, async (request, reply) => {
+  const detailsDoc = {
+    summary: 'Set or correct the post-incident record (root cause, remediation, follow-ups, …)',
+    tags: ['incidents'],
+    params: IncidentParams,
+    body: IncidentDetailsPatch,
+    headers: idempotency,
+    responses: changed,
+  };
+  app.patch('/v1/incidents/:id', { config: { access: RESPONDERS, openapi: detailsDoc } }, async (request, reply) => {
     const id = incidentId(request);
     const body = IncidentDetailsPatch.safeParse(request.body ?? {});
     if (!body.success) throw invalidRequest('body', body.error);
@@ -65,7 +86,12 @@ export function registerIncidentActionRoutes(app: FastifyInstance, deps: ActionR
     return respond(reply, result, deps);
   });
 
-  app.get('/v1/chain/verify', { config: { access: CHAIN_READERS } }, async () => deps.store.verifyChain());
+  const verifyDoc = {
+    summary: 'Verify the register: the timeline hash chain and every incident row against the fold of its timeline',
+    tags: ['register'],
+    responses: { 200: { description: '`{ ok, entries, head, problems }`: problems name each broken link or differing row' } },
+  };
+  app.get('/v1/chain/verify', { config: { access: CHAIN_READERS, openapi: verifyDoc } }, async () => deps.store.verifyChain());
 }
 
 function incidentId(request: FastifyRequest): string {

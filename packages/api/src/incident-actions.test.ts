@@ -259,6 +259,17 @@ describe('API: Idempotency-Key', () => {
 });
 
 describe('API: PATCH /v1/incidents/:id', () => {
+  test('a value PostgreSQL cannot hold (a lone surrogate, a NUL) is a 400, not a 500, and changes nothing', async ({ database }) => {
+    const harness = await apiOver(database.pool);
+    const id = await openIncident(harness);
+    for (const rootCause of ['x\ud800y', 'a\u0000b']) {
+      const response = await patch(harness.app, id, { rootCause });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+    expect((await timeline(harness.app, id)).filter((e: { kind: string }) => e.kind === 'details-updated')).toEqual([]);
+  });
+
   test('sets the post-incident record, and each change lands in the timeline', async ({ database }) => {
     const harness = await apiOver(database.pool);
     const id = await openIncident(harness);
@@ -373,9 +384,10 @@ describe('API: notifications of actions', () => {
     });
     const id = await openIncident(harness);
     await act(harness.app, id, 'ack');
-    await act(harness.app, id, 'comment', { body: { text: 'no message change' } });
-    expect(enqueued.map((records) => records.map((r) => [r.id, r.kind]))).toEqual([
-      [[`${id}.updated.1`, 'updated']],
+    await act(harness.app, id, 'comment', { body: { text: 'told in the thread' } });
+    expect(enqueued.map((records) => records.map((r) => [r.id, r.kind, r.facts?.change]))).toEqual([
+      [[`${id}.updated.1`, 'updated', 'acknowledged']],
+      [[`${id}.updated.2`, 'updated', 'commented']],
     ]);
 
     failNext = true;

@@ -37,13 +37,26 @@ export const ListIncidentsParams = z
 export const IncidentParams = z.object({ id: z.guid('must be an incident id (a UUID)') });
 
 export function registerIncidentRoutes(app: FastifyInstance, store: IncidentQueries): void {
-  app.get('/v1/incidents', { config: { access: ANY_ROLE } }, async (request) => {
+  const listDoc = {
+    summary: 'List incidents, newest first, a page at a time',
+    description: 'Filters combine with AND; `status` and `criteria` take a comma-separated list or repeat. Follow `nextCursor` for the next page.',
+    tags: ['incidents'],
+    query: ListIncidentsParams,
+    responses: { 200: { description: '`{ incidents, nextCursor }`' } },
+  };
+  app.get('/v1/incidents', { config: { access: ANY_ROLE, openapi: listDoc } }, async (request) => {
     const query = ListIncidentsParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     return store.listIncidents(query.data);
   });
 
-  app.get('/v1/incidents/:id', { config: { access: ANY_ROLE } }, async (request) => {
+  const getDoc = {
+    summary: 'One incident with its whole timeline',
+    tags: ['incidents'],
+    params: IncidentParams,
+    responses: { 200: { description: '`{ incident }`, timeline, evidence refs, evidence payloads kept whole and their purges included' } },
+  };
+  app.get('/v1/incidents/:id', { config: { access: ANY_ROLE, openapi: getDoc } }, async (request) => {
     const params = IncidentParams.safeParse(request.params);
     if (!params.success) throw invalidRequest('path', params.error);
     const incident = await store.getIncident(params.data.id);

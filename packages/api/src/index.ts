@@ -34,3 +34,5 @@ export {
 export type { RevokeOutcome, StoredApiToken } from './audit/api-token-store';
 export { tokensCommand } from './audit/cli/tokens-command';
 export type { TokensCommandOptions } from './audit/cli/tokens-command';
+export { registerProofRoutes } from './audit/register-proof-routes';
+export type { RegisterProofOptions } from './audit/register-proof-routes';

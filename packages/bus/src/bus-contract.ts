@@ -23,6 +23,12 @@ interface ContractTestContext {
 
 const MIN_BACKOFF_MS = 100;
 const WAIT = { timeout: 25_000, interval: 50 };
+/**
+ * A group test waits on joins, a member's departure and then up to `WAIT` for records: about 14 s on a
+ * quiet machine with librdkafka's mock broker, which lets a departed member's partitions go only after
+ * a session timeout. The contract tests run side by side, so a loaded CI host needs the headroom.
+ */
+const CONTRACT_TEST_TIMEOUT_MS = 60_000;
 
 /** The suite both `KafkaBus` and `EmbeddedBus` pass: what the rest of Vigil relies on. */
 export function describeBusContract(name: string, makeBus: MakeBus): void {
@@ -31,12 +37,16 @@ export function describeBusContract(name: string, makeBus: MakeBus): void {
   describe.concurrent(`${name} keeps the bus contract`, () => {
     /** Every test gets a started bus of its own, stopped when the test ends. */
     function contractTest(title: string, body: (context: ContractTestContext) => Promise<void>): void {
-      test(title, async ({ uid, kafkaBrokers, onTestFinished, expect }) => {
-        const bus = await makeBus({ uid, kafkaBrokers });
-        onTestFinished(() => bus.stop());
-        await bus.start();
-        await body({ uid, bus, expect });
-      });
+      test(
+        title,
+        async ({ uid, kafkaBrokers, onTestFinished, expect }) => {
+          const bus = await makeBus({ uid, kafkaBrokers });
+          onTestFinished(() => bus.stop());
+          await bus.start();
+          await body({ uid, bus, expect });
+        },
+        CONTRACT_TEST_TIMEOUT_MS,
+      );
     }
 
     contractTest(

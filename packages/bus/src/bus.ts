@@ -23,6 +23,16 @@ export interface IncomingBatch {
   messages: IncomingMessage[];
   /** Long handlers call this so the group does not think the member died. */
   heartbeat(): Promise<void>;
+  /**
+   * Kafka only: delivers this partition again from `fromOffset` when given (an offset the caller knows
+   * to be at or before every record appended since `toTimeMs`), else from its first record stamped at or
+   * after `toTimeMs` (epoch ms; Kafka ListOffsets), in either case no earlier than the partition's log
+   * start. Resolves with that offset. If it is before this batch's first record, nothing of this batch
+   * is committed and the handler should return without processing it; otherwise (nothing earlier to
+   * replay) it resolves with the batch's first offset and the batch goes on as usual. Used to rebuild
+   * state that was lost, by replaying the log.
+   */
+  rewind?(toTimeMs: number, fromOffset?: string): Promise<string>;
 }
 
 export interface SubscribeOptions {
@@ -66,8 +76,16 @@ export interface Bus {
 
 /** The bus cannot take or give records right now; the caller should answer 503 / retry later. */
 export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
+  override readonly name: string = 'BusUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The embedded bus holds as many unread records as it may: back-pressure, not loss. Retry after the
+ * consumers have caught up (seconds); nothing of the refused publish was written.
+ */
+export class BusFullError extends BusUnavailableError {
+  override readonly name = 'BusFullError';
 }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff } from './backoff';
 import {
+  BusFullError,
   BusUnavailableError,
   type Bus,
   type OutgoingMessage,
@@ -19,9 +20,11 @@ export interface EmbeddedBusOptions {
   /** Most records handed to one `eachBatch` call. Default 100. */
   maxBatchSize?: number;
   /**
-   * Most records one partition keeps. Records every group reading the topic has committed are
-   * dropped at once; this cap only bites when a group lags (or stopped for good) by more than this
-   * many records, and then the oldest go, read or not, with a warning. Memory is bounded by
+   * Most unread records one partition holds. Records every group reading the topic has committed
+   * are dropped at once. When a group lags by this many records, `publish` refuses further records
+   * for that partition (`BusFullError`, a `BusUnavailableError`: ingest answers 503 with
+   * Retry-After) until the group catches up: an accepted record is never dropped unread. A topic
+   * no group has subscribed to yet keeps only its newest this-many records. Memory is bounded by
    * topics x partitions x this x record size. Default 10000.
    */
   maxRecordsPerPartition?: number;
@@ -47,8 +50,6 @@ export class EmbeddedBus implements Bus {
   private readonly topics = new Map<string, Topic>();
   private readonly groups = new Map<string, EmbeddedGroup>();
   private readonly subscriptions = new Set<Subscription>();
-  /** Unread records dropped by the cap since the last warning, per partition. */
-  private readonly unreadDrops = new Map<string, { count: number; loggedAt: number }>();
   private readonly partitionCount: number;
   private readonly maxRecordsPerPartition: number;
   private readonly clock: Clock;
@@ -84,9 +85,11 @@ export class EmbeddedBus implements Bus {
     if (!this.started) throw new Error('EmbeddedBus.start() must be called before publish()');
     this.assertRunning();
     const target = this.topic(topic);
+    const partitions = messages.map((message) => partitionForKey(message.key, this.partitionCount));
+    this.refuseOverCap(topic, target, partitions);
     const touched = new Set<number>();
-    for (const message of messages) {
-      const partition = partitionForKey(message.key, this.partitionCount);
+    for (const [index, message] of messages.entries()) {
+      const partition = partitions[index]!;
       target.partitions[partition]!.append({
         key: message.key,
         // Copied, so a caller reusing its buffer cannot change what was published.
@@ -96,7 +99,7 @@ export class EmbeddedBus implements Bus {
       });
       touched.add(partition);
     }
-    for (const partition of touched) this.enforceCap(topic, partition);
+    for (const partition of touched) this.trimUnclaimed(target, partition);
     for (const group of target.groups) group.wake();
   }
 
@@ -165,31 +168,33 @@ export class EmbeddedBus implements Bus {
     log.dropBefore(lowest);
   }
 
-  private enforceCap(topicName: string, partition: number): void {
-    const topic = this.topic(topicName);
+  /**
+   * All or nothing: when a group reads the topic, a partition whose unread records would pass the cap
+   * refuses the whole publish, so the caller backs off (ingest: 503 with Retry-After) and nothing it
+   * was told is accepted is lost. A partition with nothing unread takes any batch, so one oversized
+   * publish cannot be refused for ever.
+   */
+  private refuseOverCap(topicName: string, topic: Topic, partitions: readonly number[]): void {
+    if (topic.groups.size === 0) return;
+    const incoming = new Map<number, number>();
+    for (const partition of partitions) incoming.set(partition, (incoming.get(partition) ?? 0) + 1);
+    for (const [partition, count] of incoming) {
+      const held = topic.partitions[partition]!.size;
+      if (held > 0 && held + count > this.maxRecordsPerPartition) {
+        throw new BusFullError(
+          `topic ${topicName} partition ${partition} holds ${held} unread records (cap ${this.maxRecordsPerPartition}); ` +
+            'nothing was accepted, retry once the consumers catch up',
+        );
+      }
+    }
+  }
+
+  /** Only for a topic no group has subscribed to yet: nobody has a claim on its records, so the oldest go. */
+  private trimUnclaimed(topic: Topic, partition: number): void {
+    if (topic.groups.size > 0) return;
     const log = topic.partitions[partition]!;
     const excess = log.size - this.maxRecordsPerPartition;
-    if (excess <= 0) return;
-    const cutoff = log.startOffset + excess;
-    const lagging = [...topic.groups].filter(
-      (group) => (group.committedOffset(topicName, partition) ?? 0) < cutoff,
-    );
-    log.dropBefore(cutoff);
-    if (lagging.length === 0) return;
-    // A stalled group would otherwise log on every publish; one line a minute says the same.
-    const id = `${topicName}|${partition}`;
-    const pending = (this.unreadDrops.get(id)?.count ?? 0) + excess;
-    const lastLoggedAt = this.unreadDrops.get(id)?.loggedAt ?? -Infinity;
-    const now = Date.now();
-    if (now - lastLoggedAt < 60_000) {
-      this.unreadDrops.set(id, { count: pending, loggedAt: lastLoggedAt });
-      return;
-    }
-    this.unreadDrops.set(id, { count: 0, loggedAt: now });
-    this.logger.warn(
-      { topic: topicName, partition, dropped: pending, groups: lagging.map((group) => group.groupId) },
-      'partition over its retention cap: dropped records not every group has read',
-    );
+    if (excess > 0) log.dropBefore(log.startOffset + excess);
   }
 
   private assertRunning(): void {

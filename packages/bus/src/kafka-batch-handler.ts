@@ -3,6 +3,7 @@ import type { Logger } from '@vigil/telemetry';
 import { backoffDelay, type RetryBackoff } from './backoff';
 import type { IncomingBatch, SubscribeOptions } from './bus';
 import { toIncomingMessage } from './kafka-message';
+import { rewindTarget } from './rewind-target';
 
 interface FailedBatch {
   firstOffset: string;
@@ -26,11 +27,23 @@ interface FailedBatch {
 export class KafkaBatchHandler {
   private readonly failed = new Map<string, FailedBatch>();
   private stopped = false;
+  private commitRound:
+    | { offsets: Map<string, { topic: string; partition: number; offset: string }>; done: Promise<void> }
+    | undefined;
 
   constructor(
     private readonly handler: SubscribeOptions['eachBatch'],
     private readonly backoff: RetryBackoff,
     private readonly logger: Logger,
+    /** The first offset of each partition stamped at or after a time (Kafka ListOffsets). */
+    private readonly offsetsAt: (
+      topic: string,
+      timeMs: number,
+    ) => Promise<Array<{ partition: number; offset: string }>>,
+    /** Each partition's log start offset: nothing before it can be fetched any more. */
+    private readonly logStarts: (topic: string) => Promise<Array<{ partition: number; low: string }>>,
+    /** Where the consumer fetches a partition next. */
+    private readonly seek: (target: { topic: string; partition: number; offset: string }) => void,
   ) {}
 
   readonly handle = async (payload: EachBatchPayload): Promise<void> => {
@@ -46,11 +59,34 @@ export class KafkaBatchHandler {
       return;
     }
 
+    let rewound = false;
+    const first = batch.messages[0]?.offset ?? last.offset;
     const incoming: IncomingBatch = {
       topic: batch.topic,
       partition: batch.partition,
       messages: batch.messages.map((message) => toIncomingMessage(batch.topic, batch.partition, message)),
       heartbeat: () => payload.heartbeat(),
+      rewind: async (toTimeMs, fromOffset) => {
+        const { topic, partition } = batch;
+        const at = await rewindTarget(
+          { topic, partition, firstOffset: first },
+          toTimeMs,
+          fromOffset,
+          {
+            offsetAt: async (timeMs) =>
+              BigInt(
+                (await this.offsetsAt(topic, timeMs)).find((e) => e.partition === partition)?.offset ?? '-1',
+              ),
+            logStart: async () =>
+              BigInt((await this.logStarts(topic)).find((e) => e.partition === partition)?.low ?? '0'),
+          },
+          this.logger,
+        );
+        if (at === undefined) return first; // nothing earlier: go on with this batch
+        rewound = true;
+        this.seek({ topic, partition, offset: at.toString() });
+        return at.toString();
+      },
     };
     try {
       await this.handler(incoming);
@@ -60,12 +96,37 @@ export class KafkaBatchHandler {
     }
 
     this.failed.delete(key);
+    if (rewound) return;
     payload.resolveOffset(last.offset);
-    const next = (BigInt(last.offset) + 1n).toString();
-    await payload.commitOffsetsIfNecessary({
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-    });
+    await this.commit(payload, batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
   };
+
+  /**
+   * Commits a partition's next offset together with those of the other batches that finished in the
+   * same turn of the event loop: one OffsetCommit request for all of them rather than one each.
+   */
+  private commit(payload: EachBatchPayload, topic: string, partition: number, offset: string): Promise<void> {
+    let round = this.commitRound;
+    if (!round) {
+      const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.commitRound === round) this.commitRound = undefined;
+        const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+        for (const entry of offsets.values()) {
+          const list = byTopic.get(entry.topic) ?? [];
+          list.push({ partition: entry.partition, offset: entry.offset });
+          byTopic.set(entry.topic, list);
+        }
+        return payload.commitOffsetsIfNecessary({
+          topics: [...byTopic].map(([name, partitions]) => ({ topic: name, partitions })),
+        });
+      });
+      round = { offsets, done };
+      this.commitRound = round;
+    }
+    round.offsets.set(`${topic}|${partition}`, { topic, partition, offset });
+    return round.done;
+  }
 
   /** Drops pending resumes; the consumer is about to leave the group. */
   stop(): void {

@@ -1,8 +1,8 @@
 import { silentLogger } from '@vigil/telemetry';
-import { vi } from 'vitest';
 import { describe, expect, test } from '../../../test/fixtures/services';
-import { BusUnavailableError, type IncomingBatch } from './bus';
+import { BusUnavailableError } from './bus';
 import { describeBusContract } from './bus-contract';
+import { describeKafkaConsumerContract } from './kafka-consumer-contract';
 import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 import { recordingLogger } from '@vigil/telemetry';
 
@@ -47,44 +47,14 @@ describe('KafkaBus when Kafka is unreachable', () => {
   });
 });
 
-describe('KafkaBus consumer', () => {
-  // kafkajs gives up on an eachBatch that keeps throwing after its retries (5) and restarts the whole
-  // consumer; the bus never hands the throw to kafkajs, so the batch just keeps coming back.
-  test('a batch that fails many times in a row comes again from the same offset until it succeeds', async ({
-    kafkaBrokers,
-    uid,
-  }) => {
-    const bus = new KafkaBus({
+describeKafkaConsumerContract(
+  'KafkaBus',
+  ({ kafkaBrokers, uid, retryBackoff }) =>
+    new KafkaBus({
       brokers: kafkaBrokers,
       clientId: uid,
       logger: silentLogger,
       ...TEST_TIMINGS,
-      retryBackoff: { initialMs: 20, maxMs: 80 },
-    });
-    try {
-      await bus.start();
-      const topic = `${uid}.stubborn`;
-      await bus.publish(topic, [
-        { key: 'k', value: 'a' },
-        { key: 'k', value: 'b' },
-      ]);
-      const attempts: IncomingBatch[] = [];
-      const handled: string[] = [];
-      await bus.subscribe({
-        groupId: `${uid}.g`,
-        topics: [topic],
-        eachBatch: async (batch) => {
-          attempts.push(batch);
-          if (attempts.length <= 8) throw new Error('still failing');
-          handled.push(...batch.messages.map((message) => message.value.toString()));
-        },
-      });
-      await bus.publish(topic, [{ key: 'k', value: 'c' }]);
-
-      await vi.waitFor(() => expect(handled).toEqual(['a', 'b', 'c']), { timeout: 20_000, interval: 50 });
-      expect(new Set(attempts.slice(0, 9).map((batch) => batch.messages[0]?.offset))).toEqual(new Set(['0']));
-    } finally {
-      await bus.stop();
-    }
-  });
-});
+      ...(retryBackoff ? { retryBackoff } : {}),
+    }),
+);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from '@vigil/telemetry';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff } from './backoff';
 import {
@@ -9,13 +9,17 @@ import {
   type Subscription,
 } from './bus';
 import { withDeadline } from './deadline';
-import { kafkaLogCreator } from './kafka-log-creator';
-import { publishError } from './kafka-publish-error';
+import type { KafkaSecurity } from './kafka-security';
+import { kafkaLogCreator, type KafkaLogHooks } from './kafka-log-creator';
+import { isRecordRefusal, publishError } from './kafka-publish-error';
 import { toKafkaMessage } from './kafka-message';
 import { KafkaSubscription, type KafkaConsumerSettings } from './kafka-subscription';
+import { PublishBatcher, type PendingPublish, type PublishBatching } from './publish-batcher';
 
 export interface KafkaBusOptions {
   brokers: string[];
+  /** TLS and SASL (`kafkaSecurityFromEnv`); none: plaintext. */
+  security?: KafkaSecurity;
   clientId: string;
   logger: Logger;
   /** `start` and `publish` give up after this long with `BusUnavailableError`. Default 5000. */
@@ -25,15 +29,16 @@ export interface KafkaBusOptions {
   /** Per-request timeout. Default 30000 (kafkajs's). */
   requestTimeoutMs?: number;
   /**
-   * A member that has not heartbeated for this long is dropped from its group. Default 30000
-   * (kafkajs's). Kafka brokers refuse less than 6000 (`group.min.session.timeout.ms`). The
-   * librdkafka mock broker used in tests waits about this long minus one second for members to
-   * rejoin during a rebalance, so tests use 6000.
+   * A member that has not heartbeated for this long is dropped from its group, and its partitions
+   * move: this bounds how long a killed consumer's partitions sit idle. Default 6000, the least
+   * Kafka brokers accept by default (`group.min.session.timeout.ms`); kafkajs's own default is
+   * 30000. The librdkafka mock broker used in tests also waits this long minus one second for
+   * members to rejoin during every rebalance, so a failover there takes about twice this.
    */
   sessionTimeoutMs?: number;
-  /** Default 3000 (kafkajs's); about a third of the session timeout or less. */
+  /** Default 1000; a third of the session timeout or less. */
   heartbeatIntervalMs?: number;
-  /** How long the group waits for members to rejoin during a rebalance. Default 60000 (kafkajs's). */
+  /** How long the group waits for live members to rejoin during a rebalance. Default 15000. */
   rebalanceTimeoutMs?: number;
   /**
    * Longest a fetch waits on the broker for new records. Default 1000 (kafkajs: 5000): it bounds
@@ -42,6 +47,10 @@ export interface KafkaBusOptions {
   maxWaitTimeMs?: number;
   /** Back-off before a failed batch comes again. Default 500 ms doubling to 10 s. */
   retryBackoff?: RetryBackoff;
+  /** Hooks on kafkajs's own log lines (offset resets). */
+  logHooks?: KafkaLogHooks;
+  /** How concurrent publishes share produce requests; each unset field keeps its default. */
+  publishBatching?: Partial<PublishBatching>;
 }
 
 /**
@@ -69,6 +78,7 @@ export class KafkaBus implements Bus {
   private readonly consumerSettings: KafkaConsumerSettings;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private connecting: Promise<void> | undefined;
+  private readonly publishes: PublishBatcher;
   private started = false;
   private stopping: Promise<void> | undefined;
 
@@ -76,20 +86,21 @@ export class KafkaBus implements Bus {
     this.logger = options.logger.child({ component: 'kafka-bus' });
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
     this.consumerSettings = {
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
-      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 6_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 15_000,
       maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
       retryBackoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
     };
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...options.security,
       connectionTimeout: options.connectionTimeoutMs ?? 1_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       retry: CLIENT_RETRY,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger),
+      logCreator: kafkaLogCreator(options.logger, options.logHooks),
     });
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: true,
@@ -98,6 +109,12 @@ export class KafkaBus implements Bus {
       // kafkajs's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER under concurrent
       // sends (kafkajs #598); consumers are at-least-once anyway, so a retried send's duplicate is fine.
       idempotent: false,
+    });
+    this.publishes = new PublishBatcher({
+      send: (group) => this.produce(group),
+      isRecordRefusal,
+      timeoutMs: this.publishTimeoutMs,
+      ...(options.publishBatching ? { batching: options.publishBatching } : {}),
     });
   }
 
@@ -115,10 +132,13 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * Resolves once every in-sync replica has the records (acks -1). Rejects with
+   * Resolves once every in-sync replica has the records (acks -1). Publishes made concurrently share
+   * produce requests (`PublishBatcher`); each still gets the answer for its own records. Rejects with
    * `BusUnavailableError` when Kafka cannot take them within `publishTimeoutMs` (the send may still
-   * land later: a caller that retries can write a duplicate), and with `NonRetryableError` when
-   * Kafka refuses the records themselves (too large, invalid topic name).
+   * land later: a caller that retries can write a duplicate; `BusFullError` when they never left the
+   * producer's buffer), and with `NonRetryableError` when Kafka refuses the records themselves (too
+   * large, invalid topic name). Order: a call's records follow those of every call that resolved
+   * before it was made.
    */
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (!this.started) throw new Error('KafkaBus.start() must be called before publish()');
@@ -126,7 +146,7 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     const what = `publishing ${messages.length} record(s) to ${topic}`;
     try {
-      await withDeadline(this.send(topic, messages), this.publishTimeoutMs, () => this.timeout(what));
+      await this.publishes.publish(topic, messages, what);
     } catch (error) {
       throw publishError(what, error);
     }
@@ -147,7 +167,10 @@ export class KafkaBus implements Bus {
     return subscription;
   }
 
-  /** Stops every subscription (each drains its batch in flight), then disconnects the producer. */
+  /**
+   * Stops every subscription (each drains its batch in flight, publishing what it must), sends the
+   * publishes still queued and waits for their answers, then disconnects the producer.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
@@ -159,6 +182,16 @@ export class KafkaBus implements Bus {
       [...this.subscriptions].map((subscription) => subscription.stop()),
     );
     for (const result of stops) if (result.status === 'rejected') failures.push(result.reason);
+    // Send what still lingers and wait for the answers, but no longer than the publish timeout: by
+    // then every caller has had its answer, and a send stuck on an unreachable broker (kafkajs retries
+    // for longer) must not hold the shutdown; disconnecting ends it.
+    try {
+      await withDeadline(this.publishes.flush(), this.publishTimeoutMs, () =>
+        this.timeout('sending the queued publishes'),
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'stopping with produce requests still in flight');
+    }
     try {
       await this.producer.disconnect();
     } catch (error) {
@@ -168,11 +201,16 @@ export class KafkaBus implements Bus {
     if (failures.length > 0) throw new AggregateError(failures, 'kafka bus did not stop cleanly');
   }
 
-  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  private async produce(group: readonly PendingPublish[]): Promise<void> {
     await this.connectProducer();
-    await this.producer.send({
-      topic,
-      messages: messages.map(toKafkaMessage),
+    const byTopic = new Map<string, Message[]>();
+    for (const entry of group) {
+      const list = byTopic.get(entry.topic) ?? [];
+      for (const message of entry.messages) list.push(toKafkaMessage(message));
+      byTopic.set(entry.topic, list);
+    }
+    await this.producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       acks: -1,
       timeout: this.publishTimeoutMs,
     });

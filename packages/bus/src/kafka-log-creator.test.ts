@@ -46,3 +46,16 @@ describe('kafkaLogCreator', () => {
     expect(logger.lines.map((line) => line.level)).toEqual(['warn']);
   });
 });
+
+describe('kafkaLogCreator offset resets', () => {
+  test('counts each "Offset out of range" reset through the hook and still logs it', () => {
+    const logger = recordingLogger();
+    const seen: unknown[] = [];
+    const log = kafkaLogCreator(logger, { onOffsetOutOfRange: (fields) => seen.push(fields) })(logLevel.WARN);
+    log(entry(logLevel.ERROR, 'Offset out of range, resetting to default offset', { topic: 't', partition: 2, groupId: 'g' }));
+    log(entry(logLevel.INFO, 'Offset out of range while fetching from follower, retrying with leader', { topic: 't' }));
+    log(entry(logLevel.ERROR, 'Connection error', {}));
+    expect(seen).toEqual([{ topic: 't', partition: 2, groupId: 'g' }]);
+    expect(logger.lines.map((l) => l.msg)).toContain('Offset out of range, resetting to default offset');
+  });
+});

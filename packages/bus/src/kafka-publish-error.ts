@@ -16,20 +16,21 @@ const REJECTED_RECORD_TYPES = new Set([
  */
 export function publishError(what: string, error: unknown): Error {
   if (error instanceof BusUnavailableError) return error;
-  if (isRejectedRecord(error)) {
+  if (isRecordRefusal(error)) {
     return new NonRetryableError(`Kafka refused ${what}: ${errorMessage(error)}`, { cause: error });
   }
   return new BusUnavailableError(`${what} failed: ${errorMessage(error)}`, { cause: error });
 }
 
-/** Walks the `cause` chain: kafkajs wraps the broker's answer in its retry errors. */
-function isRejectedRecord(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth += 1) {
-    const { type, cause } = current as { type?: unknown; cause?: unknown };
-    if (typeof type === 'string' && REJECTED_RECORD_TYPES.has(type)) return true;
-    if (cause === current) break;
-    current = cause;
-  }
-  return false;
+/**
+ * Whether Kafka refused the records themselves. Walks the `cause` chain (kafkajs wraps the broker's
+ * answer in its retry errors, naming it `type`) and the `errors` of @platformatic/kafka's aggregate
+ * errors (naming it `apiId`).
+ */
+export function isRecordRefusal(error: unknown, depth = 0): boolean {
+  if (depth > 10 || typeof error !== 'object' || error === null) return false;
+  const { type, apiId, cause, errors } = error as { type?: unknown; apiId?: unknown; cause?: unknown; errors?: unknown };
+  for (const code of [type, apiId]) if (typeof code === 'string' && REJECTED_RECORD_TYPES.has(code)) return true;
+  if (cause !== error && isRecordRefusal(cause, depth + 1)) return true;
+  return Array.isArray(errors) && errors.some((inner) => isRecordRefusal(inner, depth + 1));
 }

@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerCrashEvent, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerCrashEvent, Kafka } from 'kafkajs';
 import type { Logger } from '@vigil/telemetry';
 import { backoffDelay, type RetryBackoff } from './backoff';
 import { BusUnavailableError, type SubscribeOptions, type Subscription } from './bus';
@@ -21,6 +21,7 @@ export class KafkaSubscription implements Subscription {
   private stopping: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private crashes = 0;
+  private admin: Admin | undefined;
 
   constructor(
     kafka: Kafka,
@@ -30,7 +31,14 @@ export class KafkaSubscription implements Subscription {
     private readonly onStopped: (subscription: KafkaSubscription) => void,
   ) {
     this.log = logger.child({ groupId: options.groupId, topics: options.topics });
-    this.handler = new KafkaBatchHandler(options.eachBatch, settings.retryBackoff, this.log);
+    this.handler = new KafkaBatchHandler(
+      options.eachBatch,
+      settings.retryBackoff,
+      this.log,
+      (topic, timeMs) => this.offsetsAt(kafka, topic, timeMs),
+      async (topic) => (await this.connectedAdmin(kafka)).fetchTopicOffsets(topic),
+      (target) => this.consumer.seek(target),
+    );
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: settings.sessionTimeoutMs,
@@ -68,6 +76,16 @@ export class KafkaSubscription implements Subscription {
     return this.stopping;
   }
 
+  private async offsetsAt(kafka: Kafka, topic: string, timeMs: number) {
+    return (await this.connectedAdmin(kafka)).fetchTopicOffsetsByTimestamp(topic, timeMs);
+  }
+
+  private async connectedAdmin(kafka: Kafka): Promise<Admin> {
+    this.admin ??= kafka.admin();
+    await this.admin.connect();
+    return this.admin;
+  }
+
   private run(): Promise<void> {
     return this.consumer.run({
       // Offsets are resolved and committed by the handler, only after the bus handler resolved.
@@ -102,6 +120,7 @@ export class KafkaSubscription implements Subscription {
     try {
       // Waits for the batch in flight (and its commit), leaves the group, closes the connections.
       await this.consumer.disconnect();
+      await this.admin?.disconnect();
     } finally {
       this.onStopped(this);
     }

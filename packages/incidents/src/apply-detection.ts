@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import type { Detection } from '@vigil/schema';
+import type { Detection, NotificationChange } from '@vigil/schema';
+import { reportVerdict } from './availability/breach-verdict';
+import { outageTransitionOf, recordOutageTransition } from './availability/outage-register';
+import type { OutageTransition } from './availability/outage-intervals';
 import {
   decideDetection,
+  isHistorical,
+  systemActor,
+  timeToDetectMs,
   type DetectionDecision,
   type DetectionPolicy,
   type NewIncident,
@@ -15,7 +21,9 @@ import {
   type IncidentRow,
   type NotificationRow,
 } from './incident-rows';
-import { addNotification, firstRow } from './incident-writes';
+import { keepEvidencePayloads } from './evidence/evidence-keeper';
+import type { EvidenceSummary } from './evidence-summary';
+import { addNotification, changeFacts, firstRow, mergeIntoPendingUpdate } from './incident-writes';
 import { appendTimeline } from './timeline-writer';
 
 /** Losing one of these races means another transaction got there first: run again and see its result. */
@@ -30,6 +38,14 @@ const OUTCOME = {
   reopen: 'reopened',
   resolve: 'resolved',
 } as const satisfies Record<Exclude<DetectionDecision['kind'], 'ignore'>, ApplyOutcome>;
+
+/** What each decision tells the incident's thread. */
+const CHANGE = {
+  open: 'opened',
+  update: 'detections',
+  reopen: 'reopened',
+  resolve: 'resolved',
+} as const satisfies Record<Exclude<DetectionDecision['kind'], 'ignore'>, NotificationChange>;
 
 /** One detection, start to finish, inside the caller's transaction. */
 export async function applyDetectionTx(
@@ -48,15 +64,26 @@ export async function applyDetectionTx(
 
   // The latest incident for the key, in any state: the live one if there is one (there is at most one, and
   // it is always the latest), else the one a repeat may reopen or recur after.
-  const latest = await client.query<IncidentRow>(
-    'SELECT * FROM incidents WHERE dedup_key = $1 ORDER BY seq DESC LIMIT 1 FOR UPDATE',
+  const latest = await client.query<IncidentRow & { last_evidence_at: Date | null }>(
+    `SELECT i.*, (SELECT max(e.event_time) FROM incident_evidence e WHERE e.incident_id = i.id) AS last_evidence_at
+       FROM incidents i WHERE i.dedup_key = $1 ORDER BY i.seq DESC LIMIT 1 FOR UPDATE OF i`,
     [detection.dedupKey],
   );
   const current = latest.rows[0];
-  const decision = decideDetection(detection, current ? toLatestIncident(current) : null, policy);
+  // Availability detections answer to the report first: one computation decides breaches and maintenance.
+  const verdict = await reportVerdict(client, detection, policy.services ?? [], now.getTime());
+  const decision =
+    verdict.kind === 'ignore'
+      ? verdict
+      : decideDetection(detection, current ? toLatestIncident(current) : null, policy);
+  const historical = isHistorical(detection, policy);
+  const outage = outageTransitionOf(detection, historical);
 
   if (decision.kind === 'ignore') {
-    await recordApplied(client, detection, null, 'ignored', now);
+    // The incident is over (a person resolved it) but the outage is not: the measured recovery still counts,
+    // and the incident's timeline and downtime say so.
+    if (outage) await recordOutage(client, { ...outage, incidentId: null }, detection, now);
+    await recordApplied(client, detection, null, 'ignored', now, historical);
     return { outcome: 'ignored', incident: null, notifications: [] };
   }
 
@@ -65,11 +92,85 @@ export async function applyDetectionTx(
   else if (current) row = await changeIncident(client, current.id, decision);
   else throw new Error(`cannot ${decision.kind} without a live incident`);
   await addEvidence(client, row.id, detection, now);
-  await appendTimeline(client, [{ incidentId: row.id, ...decision.timeline }], now);
-  const notification = await addNotification(client, row.id, decision.notify, detection.id, trace, now);
+  // The payloads' hashes go into this change's timeline entry: the chain vouches for the evidence kept.
+  const kept = await keepEvidencePayloads(client, row.id, detection, now);
+  if (outage) await recordOutage(client, { ...outage, incidentId: row.id }, null, now);
+  const timeline = {
+    ...decision.timeline,
+    data: {
+      ...decision.timeline.data,
+      ...(historical ? { historical: true } : {}),
+      ...(verdict.kind === 'proceed' && verdict.report ? { report: verdict.report } : {}),
+      ...kept,
+    },
+  };
+  await appendTimeline(client, [{ incidentId: row.id, ...timeline }], now);
+  const facts = changeFacts(row, CHANGE[decision.kind], decision.timeline.actor, detection.detectedAt, {
+    ...(decision.kind === 'resolve' ? { downtimeSeconds: decision.resolution.downtimeSeconds } : {}),
+    ...(decision.kind === 'update'
+      ? { eventsAdded: decision.update.evidence.eventCount - Number(current?.event_count ?? 0) }
+      : {}),
+    ...(historical ? { historical } : {}),
+  });
   const outcome = OUTCOME[decision.kind];
-  await recordApplied(client, detection, row.id, outcome, now);
+  // A burst's later events update the message the incident already has; one pending update takes them all.
+  if (detection.burst?.continuation && (await mergeIntoPendingUpdate(client, row.id, facts))) {
+    await recordApplied(client, detection, row.id, outcome, now, historical);
+    return { outcome, incident: toIncidentRecord(row), notifications: [] };
+  }
+  const notification = await addNotification(
+    client,
+    row.id,
+    decision.notify,
+    detection.id,
+    trace,
+    now,
+    facts,
+  );
+  await recordApplied(client, detection, row.id, outcome, now, historical);
   return { outcome, incident: toIncidentRecord(row), notifications: [notification] };
+}
+
+/**
+ * Appends the outage transition. `lateRecovery` is the detection of an up whose incident a person resolved
+ * already: the outage it closes is added to that incident's downtime and timeline.
+ */
+async function recordOutage(
+  client: PoolClient,
+  transition: OutageTransition,
+  lateRecovery: Detection | null,
+  now: Date,
+): Promise<void> {
+  const { recorded, closed } = await recordOutageTransition(client, transition, now);
+  if (!recorded || !closed || !lateRecovery) return;
+  const downtimeSeconds = (closed.upAt - closed.downAt) / 1000;
+  await client.query('SELECT id FROM incidents WHERE id = $1 FOR UPDATE', [closed.incidentId]);
+  await client.query(
+    'UPDATE incidents SET downtime_seconds = coalesce(downtime_seconds, 0) + $2 WHERE id = $1',
+    [closed.incidentId, downtimeSeconds],
+  );
+  await addEvidence(client, closed.incidentId, lateRecovery, now);
+  const kept = await keepEvidencePayloads(client, closed.incidentId, lateRecovery, now);
+  await appendTimeline(
+    client,
+    [
+      {
+        incidentId: closed.incidentId,
+        kind: 'outage-recovered',
+        actor: systemActor(lateRecovery.ruleId),
+        data: {
+          detectionId: lateRecovery.id,
+          downSince: new Date(closed.downAt).toISOString(),
+          recoveredAt: new Date(closed.upAt).toISOString(),
+          downtimeSeconds,
+          note: 'measured recovery after the incident was resolved by a person; the outage lasted until now',
+          evidence: lateRecovery.evidence.map((ref) => ref.eventId),
+          ...kept,
+        },
+      },
+    ],
+    now,
+  );
 }
 
 async function duplicateResult(
@@ -101,9 +202,10 @@ async function openIncident(client: PoolClient, incident: NewIncident, now: Date
   const inserted = await client.query<IncidentRow>(
     `INSERT INTO incidents (id, seq, rule_id, rule_version, title, summary, criteria, category, severity, status,
        dedup_key, entity_type, entity_id, owner_key, first_event_at, detected_at, last_seen_at, detection_count,
-       created_at, ack_due_at, resolve_due_at, recurrence_of, affected_systems)
+       created_at, ack_due_at, resolve_due_at, recurrence_of, affected_systems, event_count, last_event_at, source_ips,
+       user_agents, burst_events, time_to_detect_ms, backfill)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $19, $20,
-       $21)
+       $21, $22, $23, $24, $25, $26, $27, $28)
      RETURNING *`,
     [
       randomUUID(),
@@ -127,6 +229,9 @@ async function openIncident(client: PoolClient, incident: NewIncident, now: Date
       incident.resolveDueAt,
       incident.recurrenceOf,
       incident.affectedSystems,
+      ...summaryParameters(incident.evidence),
+      incident.timeToDetectMs,
+      incident.backfill,
     ],
   );
   return firstRow(inserted.rows);
@@ -148,7 +253,8 @@ async function changeIncident(
         : '';
     const updated = await client.query<IncidentRow>(
       `UPDATE incidents SET severity = $2, criteria = $3, summary = $4, first_event_at = $5, last_seen_at = $6,
-         detection_count = $7, ack_due_at = $8, resolve_due_at = $9${reopen}
+         detection_count = $7, ack_due_at = $8, resolve_due_at = $9, event_count = $10, last_event_at = $11,
+         source_ips = $12, user_agents = $13, burst_events = $14${reopen}
        WHERE id = $1 RETURNING *`,
       [
         id,
@@ -160,6 +266,7 @@ async function changeIncident(
         update.detectionCount,
         update.ackDueAt,
         update.resolveDueAt,
+        ...summaryParameters(update.evidence),
       ],
     );
     return firstRow(updated.rows);
@@ -176,13 +283,34 @@ async function changeIncident(
   return firstRow(resolved.rows);
 }
 
+function summaryParameters(summary: EvidenceSummary): unknown[] {
+  return [
+    summary.eventCount,
+    summary.lastEventAt,
+    summary.sourceIps,
+    summary.userAgents,
+    JSON.stringify(summary.burstEvents),
+  ];
+}
+
+/**
+ * Evidence rows kept per incident: a long burst keeps its first this many events' positions; the incident's
+ * event count covers them all.
+ */
+export const MAX_EVIDENCE_PER_INCIDENT = 1_000;
+
 async function addEvidence(
   client: PoolClient,
   incidentId: string,
   detection: Detection,
   now: Date,
 ): Promise<void> {
-  const refs = detection.evidence;
+  const kept = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM incident_evidence WHERE incident_id = $1',
+    [incidentId],
+  );
+  const refs = detection.evidence.slice(0, Math.max(0, MAX_EVIDENCE_PER_INCIDENT - (kept.rows[0]?.n ?? 0)));
+  if (refs.length === 0) return;
   // The same event may back several detections of one incident; it is evidence once.
   await client.query(
     `INSERT INTO incident_evidence (incident_id, event_id, topic, partition, stream_offset, event_time, detection_id,
@@ -210,10 +338,22 @@ async function recordApplied(
   incidentId: string | null,
   outcome: Exclude<ApplyOutcome, 'duplicate'>,
   now: Date,
+  historical: boolean,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO applied_detections (detection_id, incident_id, outcome, rule_id, dedup_key, applied_at)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [detection.id, incidentId, outcome, detection.ruleId, detection.dedupKey, now],
+    `INSERT INTO applied_detections (detection_id, incident_id, outcome, rule_id, dedup_key, applied_at, rule_config,
+       time_to_detect_ms, backfill)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      detection.id,
+      incidentId,
+      outcome,
+      detection.ruleId,
+      detection.dedupKey,
+      now,
+      detection.ruleConfig ? JSON.stringify(detection.ruleConfig) : null,
+      timeToDetectMs(detection),
+      historical,
+    ],
   );
 }

@@ -3,6 +3,7 @@ import { firingDetection, resolvedDetection, serviceDownDetection } from './dete
 import {
   decideDetection,
   DEFAULT_DETECTION_POLICY,
+  isHistorical,
   type DetectionPolicy,
   type LatestIncident,
 } from './detection-decision';
@@ -13,21 +14,25 @@ const active: LatestIncident = {
   status: 'open',
   severity: 'SEV2',
   criteria: ['CC7.2', 'CC7.3'],
+  summary: '10 failed logins in 5 minutes since 00:00',
   firstEventAt: '2026-01-01T00:00:00.000Z',
   detectedAt: '2026-01-01T00:05:00.000Z',
   lastSeenAt: '2026-01-01T00:05:00.000Z',
   detectionCount: 1,
   resolvedAt: null,
   resolvedBy: null,
+  lastEventAt: '2026-01-01T00:04:59.000Z',
+  evidence: { eventCount: 10, lastEventAt: '2026-01-01T00:04:59.000Z', sourceIps: [], userAgents: [], burstEvents: {} },
   // SEV2: 30 minutes to acknowledge, 24 hours to resolve.
   ackDueAt: '2026-01-01T00:35:00.000Z',
   resolveDueAt: '2026-01-02T00:05:00.000Z',
 };
 
-/** The same incident, resolved by the rule at 01:00. */
+/** The same incident, resolved by the rule at 01:00 (wall clock) on an event of 00:59:30. */
 const resolved: LatestIncident = {
   ...active,
   status: 'resolved',
+  lastEventAt: '2026-01-01T00:59:30.000Z',
   resolvedAt: '2026-01-01T01:00:00.000Z',
   resolvedBy: 'vigil:identity.brute-force',
 };
@@ -92,12 +97,20 @@ describe('decideDetection', () => {
     expect(decision.update).toEqual({
       severity: 'SEV2',
       criteria: ['CC7.2', 'CC7.3'],
-      summary: '25 failed logins',
+      summary: '10 failed logins in 5 minutes since 00:00',
       firstEventAt: '2026-01-01T00:00:00.000Z',
       lastSeenAt: '2026-01-01T00:09:00.000Z',
       detectionCount: 2,
       ackDueAt: '2026-01-01T00:35:00.000Z',
       resolveDueAt: '2026-01-02T00:05:00.000Z',
+      // Its one evidence event adds to the ten already counted.
+      evidence: {
+        eventCount: 11,
+        lastEventAt: '2026-01-01T00:04:59.000Z',
+        sourceIps: [],
+        userAgents: [],
+        burstEvents: {},
+      },
     });
     expect(decision.timeline.kind).toBe('detection-added');
     expect(decision.timeline.data).not.toHaveProperty('severityChanged');
@@ -185,7 +198,11 @@ describe('decideDetection', () => {
 
   it('reopens a resolved incident firing again within the window, saying what it was resolved as', () => {
     const decision = decideDetection(
-      firingDetection({ id: 'again', detectedAt: '2026-01-01T01:09:59.999Z' }),
+      firingDetection({
+        id: 'again',
+        firstEventAt: '2026-01-01T01:09:29.999Z',
+        detectedAt: '2026-01-01T01:09:59.999Z',
+      }),
       resolved,
       tenMinuteWindow,
     );
@@ -198,8 +215,19 @@ describe('decideDetection', () => {
       data: {
         detectionId: 'again',
         detectedAt: '2026-01-01T01:09:59.999Z',
+        detectionSummary: '10 failed logins in 5 minutes',
         detectionCount: 2,
+        // The columns the reopen sets, as the row gets them.
+        summary: decision.update.summary,
+        firstEventAt: decision.update.firstEventAt,
+        lastSeenAt: '2026-01-01T01:09:59.999Z',
         evidence: ['okta:again'],
+        eventCount: 11,
+        eventsAdded: 1,
+        // Event time, not when it was detected: the evidence event is from 00:04:59, detected 65 minutes on.
+        lastEventAt: '2026-01-01T00:04:59.000Z',
+        timeToDetectMs: 3_900_999,
+        backfill: true,
         previousResolution: {
           resolvedAt: '2026-01-01T01:00:00.000Z',
           resolvedBy: 'vigil:identity.brute-force',
@@ -211,7 +239,11 @@ describe('decideDetection', () => {
 
   it('opens a recurrence, not a reopen, at the end of the window or after a final state', () => {
     const atWindowEnd = decideDetection(
-      firingDetection({ id: 'later', detectedAt: '2026-01-01T01:10:00.000Z' }),
+      firingDetection({
+        id: 'later',
+        firstEventAt: '2026-01-01T01:09:30.000Z',
+        detectedAt: '2026-01-01T01:10:00.000Z',
+      }),
       resolved,
       tenMinuteWindow,
     );
@@ -238,10 +270,49 @@ describe('decideDetection', () => {
 
   it('counts a late detection stamped before the resolution as within the window', () => {
     const decision = decideDetection(
-      firingDetection({ id: 'late', detectedAt: '2026-01-01T00:59:00.000Z' }),
+      firingDetection({
+        id: 'late',
+        firstEventAt: '2026-01-01T00:59:00.000Z',
+        detectedAt: '2026-01-03T00:00:00.000Z',
+      }),
       resolved,
       tenMinuteWindow,
     );
     expect(decision.kind).toBe('reopen');
+  });
+
+  it('compares event times only: history posted now, hours apart in event time, never reopens', () => {
+    // The detector saw both outages within a second of each other (a replay), 11 hours apart in event time.
+    const replayed = {
+      ...resolved,
+      resolvedAt: '2026-03-01T12:00:00.000Z',
+      lastEventAt: '2026-01-01T09:07:00.000Z',
+    };
+    const decision = decideDetection(
+      firingDetection({
+        id: 'next',
+        firstEventAt: '2026-01-01T20:07:00.000Z',
+        detectedAt: '2026-03-01T12:00:01.000Z',
+      }),
+      replayed,
+    );
+    expect(decision.kind).toBe('open');
+  });
+
+  it("keeps the incident's summary from what opened it; a later detection's summary goes to the timeline", () => {
+    const decision = decideDetection(
+      firingDetection({ id: 'd9', summary: 'still failing since 09:00 day 2' }),
+      active,
+    );
+    if (decision.kind !== 'update') throw new Error(`expected an update, got ${decision.kind}`);
+    expect(decision.update.summary).toBe('10 failed logins in 5 minutes since 00:00');
+    expect(decision.timeline.data.detectionSummary).toBe('still failing since 09:00 day 2');
+  });
+
+  it('marks a detection made long after its triggering event as historical', () => {
+    const live = firingDetection({ id: 'h1', detectedAt: '2026-01-01T00:05:00.000Z' });
+    const backfill = firingDetection({ id: 'h2', detectedAt: '2026-01-01T00:20:00.000Z' });
+    expect(isHistorical(live, DEFAULT_DETECTION_POLICY)).toBe(false);
+    expect(isHistorical(backfill, DEFAULT_DETECTION_POLICY)).toBe(true);
   });
 });

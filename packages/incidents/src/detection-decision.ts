@@ -1,4 +1,6 @@
 import type { Category, Detection, Entity, NotificationKind, Severity } from '@vigil/schema';
+import { EMPTY_SUMMARY, addToSummary, type EvidenceSummary, type SummaryChange } from './evidence-summary';
+import type { ServiceCommitment } from './availability/services-config';
 import { canReopen, incidentRef } from './incident-lifecycle';
 import type { IncidentStatus } from './notification-store';
 import { DEFAULT_RESPONSE_TARGETS, responseDeadlines, type ResponseTargets } from './response-targets';
@@ -10,6 +12,7 @@ export interface LatestIncident {
   status: IncidentStatus;
   severity: Severity;
   criteria: string[];
+  summary: string;
   firstEventAt: string;
   detectedAt: string;
   lastSeenAt: string;
@@ -18,20 +21,57 @@ export interface LatestIncident {
   resolvedBy: string | null;
   ackDueAt: string;
   resolveDueAt: string;
+  /**
+   * Event time of the newest event behind the incident (for a rule-resolved incident, the check that showed
+   * recovery): where the reopen window starts. Null when the incident has no evidence recorded.
+   */
+  lastEventAt: string | null;
+  /** What its evidence adds up to so far. */
+  evidence: EvidenceSummary;
 }
 
 export interface DetectionPolicy {
-  /** A firing detection less than this long after the incident's resolution reopens it. */
+  /**
+   * A firing detection whose first event is less than this long (event time) after the last event of the
+   * resolved incident reopens it.
+   */
   reopenWindowMs: number;
   responseTargets: ResponseTargets;
+  /**
+   * A detection made this long or more after the event that triggered it (backfill, replay, a detector
+   * catching up) is historical: recorded as such, and its notifications say so.
+   */
+  historicalAfterMs: number;
+  /**
+   * The services file's services: a commitment breach of one of them is decided against the availability
+   * report (breach-verdict.ts). None: breaches are taken as the rule raised them.
+   */
+  services?: readonly ServiceCommitment[];
 }
 
 export const DEFAULT_REOPEN_WINDOW_MS = 60 * 60 * 1000;
+export const DEFAULT_HISTORICAL_AFTER_MS = 15 * 60 * 1000;
 
 export const DEFAULT_DETECTION_POLICY: DetectionPolicy = {
   reopenWindowMs: DEFAULT_REOPEN_WINDOW_MS,
   responseTargets: DEFAULT_RESPONSE_TARGETS,
+  historicalAfterMs: DEFAULT_HISTORICAL_AFTER_MS,
 };
+
+/** Event time of the detection's trigger: its newest evidence. */
+export function triggerEventTime(detection: Detection): number {
+  return Math.max(...detection.evidence.map((ref) => Date.parse(ref.time)));
+}
+
+/** From the triggering event (event time) to the detection: how long detecting took. */
+export function timeToDetectMs(detection: Detection): number {
+  return Math.max(0, Date.parse(detection.detectedAt) - triggerEventTime(detection));
+}
+
+/** Made long after what triggered it happened: a backfill, a replay or a detector catching up. */
+export function isHistorical(detection: Detection, policy: DetectionPolicy): boolean {
+  return Date.parse(detection.detectedAt) - triggerEventTime(detection) >= policy.historicalAfterMs;
+}
 
 const LIVE: readonly IncidentStatus[] = ['open', 'acknowledged', 'contained'];
 
@@ -61,6 +101,10 @@ export interface NewIncident {
   recurrenceOf: string | null;
   /** An availability incident's service is the system affected; for other entities people say which. */
   affectedSystems: string[];
+  evidence: EvidenceSummary;
+  /** Null when the opening detection was a backfill: its delay says when the events arrived, not how fast Vigil was. */
+  timeToDetectMs: number | null;
+  backfill: boolean;
 }
 
 export interface IncidentUpdate {
@@ -73,6 +117,7 @@ export interface IncidentUpdate {
   /** Only ever earlier: a severity raised by a repeat tightens the targets, a lower one never loosens them. */
   ackDueAt: string;
   resolveDueAt: string;
+  evidence: EvidenceSummary;
 }
 
 export interface IncidentResolution {
@@ -128,6 +173,10 @@ export function decideDetection(
     };
   }
 
+  // A burst's later events only add to the incident the burst opened while it is live: they never page again.
+  if (detection.burst?.continuation && !live)
+    return { kind: 'ignore', reason: "the burst's incident is not open: its later events add to nothing" };
+
   if (latest && live) {
     const { update, data } = repeat(detection, latest, policy);
     return { kind: 'update', update, notify: 'updated', timeline: { kind: 'detection-added', actor, data } };
@@ -142,10 +191,18 @@ export function decideDetection(
 
   const criteria = unique(detection.criteria);
   const deadlines = responseDeadlines(detection.severity, detection.detectedAt, policy.responseTargets);
+  const { summary: evidenceSummary } = addToSummary(EMPTY_SUMMARY, detection);
+  const backfill = isHistorical(detection, policy);
+  const timeToDetect = backfill ? null : timeToDetectMs(detection);
+  // Every column the incident row starts with, so that the row can be recomputed from its timeline.
   const data: Record<string, unknown> = {
     detectionId: detection.id,
     ruleId: detection.ruleId,
     ruleVersion: detection.ruleVersion,
+    title: detection.title,
+    summary: detection.summary,
+    category: detection.category,
+    ownerKey: detection.ownerKey,
     severity: detection.severity,
     criteria,
     entity: detection.entity,
@@ -155,6 +212,10 @@ export function decideDetection(
     ackDueAt: deadlines.ackDueAt,
     resolveDueAt: deadlines.resolveDueAt,
     evidence,
+    ...summaryData(evidenceSummary),
+    ...provenance(detection),
+    timeToDetectMs: timeToDetect,
+    backfill,
   };
   // Anything but a reopen after a previous incident is a recurrence of it, and the timeline says which.
   if (latest) {
@@ -186,6 +247,9 @@ export function decideDetection(
       resolveDueAt: deadlines.resolveDueAt,
       recurrenceOf: latest?.id ?? null,
       affectedSystems: detection.entity.type === 'service' ? [detection.entity.id] : [],
+      evidence: evidenceSummary,
+      timeToDetectMs: timeToDetect,
+      backfill,
     },
     timeline: { kind: 'detected', actor, data },
   };
@@ -202,21 +266,33 @@ function repeat(
   const criteria = unique([...latest.criteria, ...detection.criteria]);
   const criteriaAdded = criteria.filter((criterion) => !latest.criteria.includes(criterion));
   const tighter = responseDeadlines(severity, latest.detectedAt, policy.responseTargets);
+  const change = addToSummary(latest.evidence, detection);
   const update: IncidentUpdate = {
     severity,
     criteria,
-    summary: detection.summary,
+    // The summary says what opened the incident (its first event); later detections say theirs in the timeline.
+    summary: latest.summary,
     firstEventAt: earlier(latest.firstEventAt, detection.firstEventAt),
     lastSeenAt: later(latest.lastSeenAt, detection.detectedAt),
     detectionCount: latest.detectionCount + 1,
     ackDueAt: earlier(latest.ackDueAt, tighter.ackDueAt),
     resolveDueAt: earlier(latest.resolveDueAt, tighter.resolveDueAt),
+    evidence: change.summary,
   };
+  // The columns the repeat sets, as set, so that the row can be recomputed from its timeline.
   const data: Record<string, unknown> = {
     detectionId: detection.id,
     detectedAt: detection.detectedAt,
+    detectionSummary: detection.summary,
     detectionCount: update.detectionCount,
+    summary: update.summary,
+    firstEventAt: update.firstEventAt,
+    lastSeenAt: update.lastSeenAt,
     evidence: eventIds(detection),
+    ...changeData(change),
+    ...provenance(detection),
+    timeToDetectMs: timeToDetectMs(detection),
+    ...(isHistorical(detection, policy) ? { backfill: true } : {}),
   };
   if (severity !== latest.severity) data.severityChanged = { from: latest.severity, to: severity };
   if (criteriaAdded.length > 0) data.criteriaAdded = criteriaAdded;
@@ -227,12 +303,42 @@ function repeat(
 }
 
 /**
- * Measured in event time, from the resolution to the new detection. A detection stamped before the
- * resolution (delivered late) counts as within the window: the problem it describes was not over.
+ * Measured in event time, from the incident's last event (a rule's resolution: the check that showed
+ * recovery) to the new detection's first event, so a replay or backfill of history decides exactly as it
+ * would have live. A detection whose first event is before that (delivered late) is within the window: the
+ * problem it describes was not over. The detector's and people's wall clocks play no part.
  */
 function withinReopenWindow(detection: Detection, latest: LatestIncident, policy: DetectionPolicy): boolean {
-  if (latest.resolvedAt === null) return false;
-  return Date.parse(detection.detectedAt) - Date.parse(latest.resolvedAt) < policy.reopenWindowMs;
+  if (latest.resolvedAt === null || latest.lastEventAt === null) return false;
+  return Date.parse(detection.firstEventAt) - Date.parse(latest.lastEventAt) < policy.reopenWindowMs;
+}
+
+/** The summary columns as the timeline records them, so the row can be recomputed from its timeline. */
+function summaryData(summary: EvidenceSummary): Record<string, unknown> {
+  return {
+    eventCount: summary.eventCount,
+    lastEventAt: summary.lastEventAt,
+    sourceIps: summary.sourceIps,
+    userAgents: summary.userAgents,
+  };
+}
+
+function changeData(change: SummaryChange): Record<string, unknown> {
+  return {
+    eventCount: change.summary.eventCount,
+    eventsAdded: change.eventsAdded,
+    lastEventAt: change.summary.lastEventAt,
+    ...(change.sourceIpsAdded.length > 0 ? { sourceIpsAdded: change.sourceIpsAdded } : {}),
+    ...(change.userAgentsAdded.length > 0 ? { userAgentsAdded: change.userAgentsAdded } : {}),
+  };
+}
+
+/** Which rule configuration fired it, and the burst it belongs to. */
+function provenance(detection: Detection): Record<string, unknown> {
+  return {
+    ...(detection.ruleConfig ? { ruleConfig: detection.ruleConfig } : {}),
+    ...(detection.burst ? { burst: detection.burst } : {}),
+  };
 }
 
 function eventIds(detection: Detection): string[] {

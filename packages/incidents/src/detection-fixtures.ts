@@ -30,9 +30,11 @@ export function firingDetection(overrides: Partial<Detection> & { id: string; ev
 
 type Overrides = Partial<Detection> & { id: string; eventId?: string };
 
-/** A service-down detection: firing unless told otherwise. */
+/** A service-down detection: firing unless told otherwise, carrying its outage transition as the rule does. */
 export function serviceDownDetection(overrides: Overrides): Detection {
+  const firstEventAt = overrides.firstEventAt ?? '2026-01-01T00:00:00.000Z';
   return firingDetection({
+    attributes: { outage: 'down', outageAt: firstEventAt, measuredBy: 'consecutive-checks' },
     ruleId: 'availability.service-down',
     title: 'api.example.com is down',
     summary: '3 consecutive failed checks',
@@ -46,7 +48,21 @@ export function serviceDownDetection(overrides: Overrides): Detection {
   });
 }
 
-/** The service-down rule seeing the service recover. */
+/** The service-down rule seeing the service recover: `attributes.downtimeSeconds` after `firstEventAt`. */
 export function resolvedDetection(overrides: Overrides): Detection {
-  return serviceDownDetection({ summary: 'recovered', ...overrides, status: 'resolved' });
+  const firstEventAt = overrides.firstEventAt ?? '2026-01-01T00:00:00.000Z';
+  const downtime = overrides.attributes?.downtimeSeconds;
+  const recoveredAt =
+    typeof downtime === 'number'
+      ? new Date(Date.parse(firstEventAt) + downtime * 1000).toISOString()
+      : undefined;
+  return serviceDownDetection({
+    summary: 'recovered',
+    ...overrides,
+    attributes: {
+      ...(recoveredAt ? { outage: 'up', outageAt: recoveredAt, measuredBy: 'consecutive-checks' } : {}),
+      ...overrides.attributes,
+    },
+    status: 'resolved',
+  });
 }

@@ -106,7 +106,7 @@ describe('incident lifecycle: planAction', () => {
     });
   });
 
-  it('takes a comment in any state, with text, changing nothing and notifying nobody', () => {
+  it('takes a comment in any state, with text, changing nothing but telling the thread', () => {
     for (const status of INCIDENT_STATUSES) {
       expect(planAction(at(status), 'comment', { text: 'called the user' })).toEqual({
         ok: true,
@@ -117,7 +117,7 @@ describe('incident lifecycle: planAction', () => {
           stamp: null,
           fields: { text: 'called the user' },
           timeline: { kind: 'commented', data: { text: 'called the user' } },
-          notify: null,
+          notify: 'updated',
         },
       });
     }

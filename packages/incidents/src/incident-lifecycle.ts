@@ -68,9 +68,10 @@ export interface LifecyclePlan {
   stamp: LifecycleStamp | null;
   /** The validated fields, trimmed. */
   fields: ActionFields;
-  timeline: { kind: string; data: Record<string, unknown> };
-  /** The notifier re-renders the incident's message from its row; a comment changes nothing there. */
-  notify: NotificationKind | null;
+  /** Also the change the notification announces (`NotificationFacts.change`). */
+  timeline: { kind: LifecycleStamp | 'commented'; data: Record<string, unknown> };
+  /** Every action is told in the incident's Slack thread, a comment too (docs/api.md). */
+  notify: NotificationKind;
 }
 
 export type LifecycleRefusal =
@@ -145,7 +146,7 @@ export function planAction(
       stamp: action === 'comment' ? null : STAMP[action],
       fields,
       timeline: { kind: action === 'comment' ? 'commented' : STAMP[action], data },
-      notify: action === 'comment' ? null : action === 'resolve' ? 'resolved' : 'updated',
+      notify: action === 'resolve' ? 'resolved' : 'updated',
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   type NotificationRow,
   type TimelineRow,
 } from './incident-rows';
+import { readIncidentPayloads } from './evidence/evidence-payloads';
 import { inTransaction } from './pg-transaction';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -46,8 +47,11 @@ export async function getIncident(pool: Pool, id: string): Promise<IncidentDetai
         'SELECT * FROM notifications WHERE incident_id = $1 ORDER BY position',
         [id],
       );
+      const payloads = (await readIncidentPayloads(client, [id])).get(id);
       return {
         ...toIncidentRecord(incident),
+        evidencePayloads: payloads?.evidencePayloads ?? [],
+        evidencePurges: payloads?.evidencePurges ?? [],
         evidence: evidence.rows.map(toEvidenceEntry),
         timeline: timeline.rows.map(toTimelineEntry),
         communications: communications.rows.map(toCommunicationEntry),

@@ -1,4 +1,4 @@
-import type { Category, NotificationKind, Severity } from '@vigil/schema';
+import type { Category, NotificationFacts, NotificationKind, Severity } from '@vigil/schema';
 import type { LatestIncident } from './detection-decision';
 import type { FollowUp } from './incident-inputs';
 import type {
@@ -55,10 +55,20 @@ export interface IncidentRow {
   follow_ups: FollowUp[];
   affected_systems: string[];
   dc4_candidate: boolean;
+  /** bigint, as text. */
+  event_count: string;
+  last_event_at: Date | null;
+  source_ips: string[];
+  user_agents: string[];
+  burst_events: Record<string, number>;
+  time_to_detect_ms: string | null;
+  backfill: boolean;
 }
 
 export interface NotificationRow {
   id: string;
+  /** Creation order (bigint, as text). */
+  position: string;
   incident_id: string;
   kind: NotificationKind;
   detection_id: string | null;
@@ -66,6 +76,9 @@ export interface NotificationRow {
   attempts: number;
   last_error: string | null;
   trace: Record<string, string>;
+  facts: NotificationFacts | null;
+  /** Slack step → the ts an attempt noted before calling Slack for it. */
+  slack_attempts: Record<string, string>;
   created_at: Date;
   sent_at: Date | null;
 }
@@ -112,18 +125,33 @@ export function toIncidentRecord(row: IncidentRow): IncidentRecord {
     followUps: row.follow_ups,
     affectedSystems: row.affected_systems,
     dc4Candidate: row.dc4_candidate,
+    eventCount: Number(row.event_count),
+    lastEventAt: iso(row.last_event_at),
+    sourceIps: row.source_ips,
+    userAgents: row.user_agents,
+    timeToDetectMs: row.time_to_detect_ms === null ? null : Number(row.time_to_detect_ms),
+    backfill: row.backfill,
     createdAt: row.created_at.toISOString(),
   };
 }
 
 /** What `decideDetection` needs of the latest incident for a dedup key. */
-export function toLatestIncident(row: IncidentRow): LatestIncident {
+export function toLatestIncident(row: IncidentRow & { last_evidence_at: Date | null }): LatestIncident {
   return {
     id: row.id,
     seq: Number(row.seq),
     status: row.status,
     severity: row.severity,
     criteria: row.criteria,
+    summary: row.summary,
+    lastEventAt: iso(row.last_evidence_at),
+    evidence: {
+      eventCount: Number(row.event_count),
+      lastEventAt: iso(row.last_event_at),
+      sourceIps: row.source_ips,
+      userAgents: row.user_agents,
+      burstEvents: row.burst_events,
+    },
     firstEventAt: row.first_event_at.toISOString(),
     detectedAt: row.detected_at.toISOString(),
     lastSeenAt: row.last_seen_at.toISOString(),
@@ -145,6 +173,9 @@ export function toNotificationRecord(row: NotificationRow): NotificationRecord {
     createdAt: row.created_at.toISOString(),
   };
   if (Object.keys(row.trace).length > 0) record.trace = row.trace;
+  if (row.facts) record.facts = row.facts;
+  if (row.slack_attempts && Object.keys(row.slack_attempts).length > 0)
+    record.slackAttempts = row.slack_attempts;
   return record;
 }
 

@@ -78,14 +78,32 @@ describe('PgIncidentStore.transition', () => {
     ]);
     expect(detail?.timeline[3]?.data).toEqual({ text: 'user confirmed it was not them' });
     expect(detail?.timeline[4]?.data).toMatchObject({ rootCause: 'password reused from a breached site' });
-    // A comment changes nothing on the Slack message, so it notifies nobody.
-    expect(detail?.notifications.map((n) => n.id)).toEqual([
-      `${id}.opened.1`,
-      `${id}.updated.1`,
-      `${id}.updated.2`,
-      `${id}.resolved.1`,
-      `${id}.updated.3`,
+    // Every action is told in the Slack thread, the comment too, each with the facts of its own change.
+    expect(detail?.notifications.map((n) => [n.id, n.facts?.change, n.facts?.actor, n.facts?.at])).toEqual([
+      [`${id}.opened.1`, 'opened', 'vigil:identity.brute-force', '2026-01-01T00:05:00.000Z'],
+      [`${id}.updated.1`, 'acknowledged', 'slack:U0ALICE', '2026-01-01T00:10:00.000Z'],
+      [`${id}.updated.2`, 'contained', 'api:soc-bot', '2026-01-01T00:20:00.000Z'],
+      [`${id}.updated.3`, 'commented', 'api:soc-bot', '2026-01-01T00:30:00.000Z'],
+      [`${id}.resolved.1`, 'resolved', 'slack:U0BOB', '2026-01-01T01:00:00.000Z'],
+      [`${id}.updated.4`, 'closed', 'api:carol', '2026-01-03T00:00:00.000Z'],
     ]);
+    expect(detail?.notifications[1]?.facts).toEqual({
+      change: 'acknowledged',
+      actor: 'slack:U0ALICE',
+      at: '2026-01-01T00:10:00.000Z',
+      status: 'acknowledged',
+      detectionCount: 1,
+      lastSeenAt: '2026-01-01T00:05:00.000Z',
+      eventCount: 1,
+      lastEventAt: '2026-01-01T00:04:59.000Z',
+      text: 'on it',
+    });
+    expect(detail?.notifications[3]?.facts).toMatchObject({ text: 'user confirmed it was not them' });
+    expect(detail?.notifications[4]?.facts).toMatchObject({
+      status: 'resolved',
+      rootCause: 'password reused from a breached site',
+      remediation: 'password reset; MFA enforced',
+    });
     expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 6 });
   });
 
@@ -141,7 +159,12 @@ describe('PgIncidentStore.transition', () => {
     );
     await expect(
       store.transition(id, 'comment', { actor: 'api:auditor-note', text: 'sampled' }),
-    ).resolves.toMatchObject({ incident: { status: 'dismissed' }, notifications: [] });
+    ).resolves.toMatchObject({
+      incident: { status: 'dismissed' },
+      notifications: [
+        { kind: 'updated', facts: { change: 'commented', text: 'sampled', status: 'dismissed' } },
+      ],
+    });
   });
 
   test('an unknown or malformed incident id is not found; a bad actor is a validation error', async ({
@@ -255,7 +278,12 @@ describe('PgIncidentStore.applyDetection: reopen window and recurrence', () => {
       criteria: ['A1.2', 'CC7.4'],
       severity: 'SEV1',
       entity: { type: 'service', id: 'api' },
+      // Detected as it happened: event time and detection time agree.
+      firstEventAt: detectedAt,
       detectedAt,
+      evidence: [
+        { eventId: `probe:${id}`, topic: 'vigil.events', partition: 0, offset: '1', time: detectedAt },
+      ],
       ...extra,
     });
   const recovered = (id: string, detectedAt: string, downtimeSeconds: number) =>

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { ValidationError } from '@vigil/runtime';
+import { openOutageOf } from './availability/outage-register';
 import { recordActionKey, replayActionKey, type ActionRequest } from './action-keys';
 import { canonicalJson } from './canonical-json';
 import { IllegalTransitionError, IncidentNotFoundError } from './incident-errors';
@@ -7,7 +8,7 @@ import type { ActionFields, IncidentDetailsPatch } from './incident-inputs';
 import { planAction, type IncidentAction, type LifecyclePlan } from './incident-lifecycle';
 import type { ActionOptions, IncidentRecord, TransitionResult } from './incident-types';
 import { toIncidentRecord, type IncidentRow } from './incident-rows';
-import { addNotification, firstRow } from './incident-writes';
+import { addNotification, changeFacts, firstRow } from './incident-writes';
 import type { NotificationRecord } from './notification-store';
 import { appendTimeline } from './timeline-writer';
 
@@ -39,14 +40,19 @@ export async function transitionTx(
   const { plan } = decision;
 
   const updated = plan.stamp === null ? row : await applyPlan(client, row.id, plan, options.actor, now);
+  // Resolving while the checks still fail is allowed; the outage goes on until they recover, and the
+  // timeline says so (the recovery is added to this incident when it comes).
+  const outage = plan.stamp === 'resolved' ? await openOutageOf(client, row.id) : null;
+  const data = outage ? { ...plan.timeline.data, outageOngoing: outage } : plan.timeline.data;
   await appendTimeline(
     client,
-    [{ incidentId: row.id, kind: plan.timeline.kind, actor: options.actor, data: plan.timeline.data }],
+    [{ incidentId: row.id, kind: plan.timeline.kind, actor: options.actor, data }],
     now,
   );
-  const notifications: NotificationRecord[] = plan.notify
-    ? [await addNotification(client, row.id, plan.notify, null, options.trace ?? {}, now)]
-    : [];
+  const facts = changeFacts(updated, plan.timeline.kind, options.actor, now, plan.fields);
+  const notifications: NotificationRecord[] = [
+    await addNotification(client, row.id, plan.notify, null, options.trace ?? {}, now, facts),
+  ];
   return finish(client, request, options, { incident: toIncidentRecord(updated), notifications }, now);
 }
 

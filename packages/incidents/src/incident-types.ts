@@ -1,3 +1,4 @@
+import type { IncidentPayloads } from './evidence/evidence-payloads';
 import type { Detection } from '@vigil/schema';
 import type { IncidentAction } from './incident-lifecycle';
 import type { ActionFields, FollowUp, IncidentDetailsPatchInput } from './incident-inputs';
@@ -34,6 +35,17 @@ export interface IncidentRecord extends IncidentView {
   affectedSystems: string[];
   /** May need describing as a significant incident in the system description (DC 4). */
   dc4Candidate: boolean;
+  /** Events behind it: every burst's most counted events, and the evidence of other detections. */
+  eventCount: number;
+  /** Event time of its newest event. */
+  lastEventAt: string | null;
+  /** Distinct source IPs and user agents of its evidence, the first 50 of each. */
+  sourceIps: string[];
+  userAgents: string[];
+  /** Opening detection's time minus its triggering event's; null for a backfill. */
+  timeToDetectMs: number | null;
+  /** Opened by a detection made long after its events (backfill, replay, a detector catching up). */
+  backfill: boolean;
   createdAt: string;
 }
 
@@ -76,7 +88,7 @@ export interface NotificationDetail extends NotificationRecord {
   sentAt: string | null;
 }
 
-export interface IncidentDetail extends IncidentRecord {
+export interface IncidentDetail extends IncidentRecord, IncidentPayloads {
   evidence: EvidenceEntry[];
   /** In chain order, which is the order the register recorded them. */
   timeline: TimelineEntry[];

@@ -5,9 +5,10 @@ export type {
   NotificationRecord,
   DeliveredMessage,
   NotificationStore,
+  LoadedNotification,
 } from './notification-store';
 export { PgIncidentStore } from './pg-incident-store';
-export type { PgIncidentStoreOptions } from './pg-incident-store';
+export type { PgIncidentStoreOptions, RegisterMetrics } from './pg-incident-store';
 export { migrate, MigrationError, DEFAULT_MIGRATIONS_DIR } from './migrate';
 export type { MigrateOptions, MigrateResult } from './migrate';
 export {
@@ -15,6 +16,7 @@ export {
   systemActor,
   DEFAULT_DETECTION_POLICY,
   DEFAULT_REOPEN_WINDOW_MS,
+  DEFAULT_HISTORICAL_AFTER_MS,
 } from './detection-decision';
 export type {
   DetectionDecision,
@@ -100,8 +102,13 @@ export { availabilityFigures } from './availability/availability-figures';
 export type { AvailabilityInput } from './availability/availability-figures';
 export { clip, normalise, subtract, totalMs } from './availability/intervals';
 export type { Interval } from './availability/intervals';
-export { outageSpan, SERVICE_DOWN_RULE_ID } from './availability/outage-spans';
-export type { OutageSpan } from './availability/outage-spans';
+export { pairOutages, SERVICE_DOWN_RULE_ID } from './availability/outage-intervals';
+export type { OutageIncident, OutageSpan, OutageTransition } from './availability/outage-intervals';
+export { coverageSegments, recordChecks } from './availability/check-coverage';
+export { BreachReconciler, reconcileBreaches } from './availability/breach-reconciler';
+export type { BreachReconcilerOptions, ReconcileOutcome } from './availability/breach-reconciler';
+export { breachDedupKey } from './availability/breach-verdict';
+export type { CoverageSegment, ServiceCheck } from './availability/check-coverage';
 export {
   MAX_PERIOD_DAYS,
   MONTH_PATTERN,
@@ -110,7 +117,13 @@ export {
   monthPeriod,
   utcDays,
 } from './availability/periods';
-export { NO_SERVICES, ServiceId, parseServicesConfig } from './availability/services-config';
+export {
+  DEFAULT_MINIMUM_COVERAGE,
+  NO_SERVICES,
+  ServiceId,
+  ServicesFile,
+  parseServicesConfig,
+} from './availability/services-config';
 export type { ServiceCommitment, ServicesConfig } from './availability/services-config';
 export { MAX_MAINTENANCE_DAYS, MaintenanceDeclaration } from './availability/maintenance-windows';
 export type {
@@ -122,8 +135,10 @@ export type {
   MaintenanceQuery,
   MaintenanceWindow,
   ObjectiveFigures,
+  ObjectiveStanding,
   OutageContribution,
   OutageEnd,
+  PeriodProjection,
   ServiceAvailability,
 } from './availability/availability-types';
 // Auditor views: a period's population with its completeness checks, summary, report, sample, bundle.
@@ -156,15 +171,29 @@ export {
 } from './audit/sampling';
 export type { SampleChoice } from './audit/sampling';
 export {
-  BundleManifest,
-  BundleUnreadableError,
   buildEvidenceBundle,
   MANIFEST_FILE,
   sampleFromPopulation,
-  verifyEvidenceBundle,
   writeEvidenceBundle,
 } from './audit/evidence-bundle';
-export type { BundleCheck, BundleFile, EvidenceBundle } from './audit/evidence-bundle';
+export type { BundleFile, BundleManifest, BundleProof, EvidenceBundle } from './audit/evidence-bundle';
+// The register proving itself: signed checkpoints of its Merkle tree, witnesses, and rows as timeline folds.
+export { MerkleTree, EMPTY_ROOT } from './proof/merkle-tree';
+export { CheckpointLog, RegisterRewrittenError, toSignedCheckpoint } from './proof/checkpoint-log';
+export type { CheckpointLogOptions, CheckpointReason, InclusionProof } from './proof/checkpoint-log';
+export { loadRegisterSigner, registerSigner, SigningKeyError } from './proof/register-signer';
+export type { RegisterSigner, SigningKeySource } from './proof/register-signer';
+export { fileWitness, publishPendingCheckpoints, WITNESS_FILE } from './proof/witness';
+export type { PublishOptions, Witness } from './proof/witness';
+export {
+  CheckpointScheduler,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  DEFAULT_WITNESS_INTERVAL_MS,
+} from './proof/checkpoint-scheduler';
+export type { CheckpointSchedulerOptions } from './proof/checkpoint-scheduler';
+export { checkRows, compareRow, describeDifference, foldTimeline, FOLDED_COLUMNS } from './proof/row-fold';
+export type { FoldedColumn, FoldedState, RowCheck, RowDifference } from './proof/row-fold';
+export type { CheckpointHistory, SignedCheckpoint } from '../../../tools/verify-bundle.mjs';
 export { EXPORT_FORMATS, EXPORT_KINDS, MAX_EXPORTS_PAGE } from './audit/export-log';
 export type { ExportFormat, ExportKind, ExportPage, ExportRecord, NewExportRecord } from './audit/export-log';
 export { connectRegister } from './audit/register-connection';
@@ -190,3 +219,29 @@ export type {
 } from './audit/audit-types';
 export { RESPONSE_FINDINGS, RESPONSE_TIMER_ACTOR } from './response-findings';
 export type { ResponseFindingKind, ResponseFindingInput } from './response-findings';
+// Findings out: OCSF on Kafka.
+export { findingsForEntry } from './findings/ocsf-mapping';
+export { DEFAULT_FINDINGS_INTERVAL_MS, OcsfFindingsPublisher } from './findings/ocsf-publisher';
+export type { OcsfFindingsPublisherOptions } from './findings/ocsf-publisher';
+// Evidence that outlives the stream: event payloads kept in the register, purged only on record.
+export { EVIDENCE_PER_INCIDENT, payloadHash } from './evidence/evidence-keeper';
+export type { EvidenceRecord, KeptPayloadRef } from './evidence/evidence-keeper';
+export {
+  DEFAULT_EVIDENCE_PURGE_INTERVAL_MS,
+  DEFAULT_EVIDENCE_RETENTION_DAYS,
+  EvidenceRetention,
+  RETENTION_ACTOR,
+} from './evidence/evidence-retention';
+export type { EvidenceRetentionOptions, PurgeRound } from './evidence/evidence-retention';
+export type { EvidencePayloadEntry, EvidencePurgeEntry, IncidentPayloads } from './evidence/evidence-payloads';
+// Findings out to webhooks and PagerDuty: the register's outbox of deliveries.
+export { PgOutboundStore } from './outbound/outbound-store';
+export type { DueDelivery, OutboundMessage, OutboundRouter } from './outbound/outbound-store';
+// Vendors: their CUECs as monitored controls, and notifying them as a response duty.
+export { CUEC_DUTIES, NO_VENDORS, VendorsFile, loadVendorsConfig, parseVendorsConfig, vendorOfEvent } from './vendors/vendors-file';
+export type { CuecDefinition, VendorDefinition, VendorsConfig } from './vendors/vendors-file';
+export { recordVendorNotification, vendorDutyOf, vendorNotificationsOf } from './vendors/vendor-notifications';
+export type { VendorDuty, VendorNotification, VendorNotificationInput } from './vendors/vendor-notifications';
+export { buildCuecReport, cuecReportCsv, cuecReportText } from './vendors/cuec-report';
+export type { CuecException, CuecGap, CuecReport, CuecResult } from './vendors/cuec-report';
+export { cuecReportCommand, CUEC_REPORT_USAGE } from './vendors/cuec-report-command';

@@ -3,9 +3,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Pool, PoolClient } from 'pg';
+import { shippedPath } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 
-export const DEFAULT_MIGRATIONS_DIR = new URL('../../../infra/migrations/', import.meta.url);
+/** `dist/migrations/` beside the built bundle, or `infra/migrations/` when running from source. */
+export const DEFAULT_MIGRATIONS_DIR = shippedPath(import.meta.url, './migrations/', '../../../infra/migrations/');
 
 /** Any fixed number works; it only has to be the same in every process that migrates this database. */
 const MIGRATION_LOCK_KEY = 0x7669_676c;

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { DeliveredMessage, IncidentView, NotificationRecord } from './notification-store';
+import type { DeliveredMessage, LoadedNotification, NotificationRecord } from './notification-store';
 import {
   toIncidentRecord,
   toNotificationRecord,
@@ -21,7 +21,7 @@ export class UnknownNotificationError extends Error {
 export async function loadForDelivery(
   pool: Pool,
   notificationId: string,
-): Promise<{ notification: NotificationRecord; incident: IncidentView } | null> {
+): Promise<LoadedNotification | null> {
   const notifications = await pool.query<NotificationRow>('SELECT * FROM notifications WHERE id = $1', [
     notificationId,
   ]);
@@ -33,7 +33,37 @@ export async function loadForDelivery(
   ]);
   const incident = incidents.rows[0];
   if (!incident) return null;
-  return { notification: toNotificationRecord(notification), incident: toIncidentRecord(incident) };
+  const earlier = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM notifications
+      WHERE incident_id = $1 AND status = 'pending' AND position < $2`,
+    [notification.incident_id, notification.position],
+  );
+  return {
+    notification: toNotificationRecord(notification),
+    incident: toIncidentRecord(incident),
+    earlierPending: earlier.rows[0]?.n ?? 0,
+  };
+}
+
+/** The first attempt's note for a Slack step is kept: the earliest time its post could have gone out. */
+export async function recordSlackAttempt(
+  pool: Pool,
+  notificationId: string,
+  step: string,
+  oldestTs: string,
+): Promise<void> {
+  await pool.query(
+    `UPDATE notifications SET slack_attempts = slack_attempts || jsonb_build_object($2::text, $3::text)
+      WHERE id = $1 AND NOT slack_attempts ? $2`,
+    [notificationId, step, oldestTs],
+  );
+}
+
+export async function clearSlackAttempt(pool: Pool, notificationId: string, step: string): Promise<void> {
+  await pool.query('UPDATE notifications SET slack_attempts = slack_attempts - $2::text WHERE id = $1', [
+    notificationId,
+    step,
+  ]);
 }
 
 /**

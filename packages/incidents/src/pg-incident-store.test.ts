@@ -40,7 +40,8 @@ describe('PgIncidentStore.applyDetection', () => {
       id: incidentId,
       seq: 1,
       detectionCount: 2,
-      summary: 'api still down',
+      // The summary stays what opened the incident; the repeat's is in its timeline entry.
+      summary: 'api is down',
       lastSeenAt: '2026-01-01T00:10:00.000Z',
     });
     expect(updated.notifications.map((n) => n.kind)).toEqual(['updated']);
@@ -123,7 +124,22 @@ describe('PgIncidentStore.applyDetection', () => {
     await store.applyDetection(serviceDownDetection({ id: 'a' }));
     await store.applyDetection(resolvedDetection({ id: 'b' }));
     const recurrence = await store.applyDetection(
-      serviceDownDetection({ id: 'c', eventId: 'probe:c', detectedAt: '2026-01-01T01:05:00.000Z' }),
+      // Measured in event time: its first failed check an hour and more after the recovery's check.
+      serviceDownDetection({
+        id: 'c',
+        eventId: 'probe:c',
+        firstEventAt: '2026-01-01T01:05:00.000Z',
+        detectedAt: '2026-01-01T01:05:00.000Z',
+        evidence: [
+          {
+            eventId: 'probe:c',
+            topic: 'vigil.events',
+            partition: 0,
+            offset: '9',
+            time: '2026-01-01T01:05:00.000Z',
+          },
+        ],
+      }),
     );
     expect(recurrence.outcome).toBe('opened');
     expect(recurrence.incident?.seq).toBe(2);

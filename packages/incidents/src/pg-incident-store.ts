@@ -5,8 +5,13 @@ import type { Detection } from '@vigil/schema';
 import { extractTrace, withSpan, type Logger } from '@vigil/telemetry';
 import { ACTION_KEY_CONSTRAINT } from './action-keys';
 import { APPLY_RACE_CONSTRAINTS, applyDetectionTx } from './apply-detection';
+import type { ServiceCommitment } from './availability/services-config';
 import { verifyChain } from './chain-verifier';
-import { DEFAULT_REOPEN_WINDOW_MS, type DetectionPolicy } from './detection-decision';
+import {
+  DEFAULT_HISTORICAL_AFTER_MS,
+  DEFAULT_REOPEN_WINDOW_MS,
+  type DetectionPolicy,
+} from './detection-decision';
 import { Actor, IncidentDetailsPatch, inputErrors, type IncidentDetailsPatchInput } from './incident-inputs';
 import { INCIDENT_ACTIONS, type IncidentAction } from './incident-lifecycle';
 import { getIncident, listIncidents } from './incident-queries';
@@ -22,19 +27,32 @@ import type {
   IncidentDetail,
   IncidentPage,
   IncidentQueries,
+  IncidentRecord,
   ListIncidentsQuery,
   TransitionInput,
   TransitionResult,
 } from './incident-types';
-import { listUndelivered, loadForDelivery, recordDeliveryTx, recordFailureTx } from './notification-outbox';
+import {
+  clearSlackAttempt,
+  listUndelivered,
+  loadForDelivery,
+  recordDeliveryTx,
+  recordFailureTx,
+  recordSlackAttempt,
+} from './notification-outbox';
 import type {
   DeliveredMessage,
-  IncidentView,
+  LoadedNotification,
   NotificationRecord,
   NotificationStore,
 } from './notification-store';
 import { inTransaction, isTransientConflict, isUniqueViolation } from './pg-transaction';
-import { recordResponseFindingTx, type ResponseFindingInput, type ResponseFindingKind } from './response-findings';
+import {
+  listNeedingResponseTimers,
+  recordResponseFindingTx,
+  type ResponseFindingInput,
+  type ResponseFindingKind,
+} from './response-findings';
 import { DEFAULT_RESPONSE_TARGETS, ResponseTargets } from './response-targets';
 
 export interface PgIncidentStoreOptions {
@@ -49,6 +67,24 @@ export interface PgIncidentStoreOptions {
   reopenWindowMs?: number;
   /** Acknowledge / resolve targets per severity, fixed on each incident as it opens. */
   responseTargets?: ResponseTargets;
+  /**
+   * A detection made this long or more after its triggering event is historical (backfill, replay): marked
+   * as such in the timeline and the outage record. 15 minutes when not given.
+   */
+  historicalAfterMs?: number;
+  /** Counts what the register did (`VigilMetrics` in @vigil/health satisfies it). */
+  metrics?: RegisterMetrics;
+  /**
+   * The services file's services (`SERVICES_FILE`): their commitment breaches are decided against the
+   * availability report, so a breach incident and the report never disagree (docs/availability.md).
+   */
+  services?: readonly ServiceCommitment[];
+}
+
+/** The counters the register feeds. */
+export interface RegisterMetrics {
+  incidentOpened(rule: string, severity: string): void;
+  notificationSent(channel: string): void;
 }
 
 const ActionOptionsSchema = z.object({
@@ -65,9 +101,11 @@ export class PgIncidentStore
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly policy: DetectionPolicy;
+  private readonly metrics: RegisterMetrics | undefined;
 
   constructor(options: PgIncidentStoreOptions) {
     this.pool = options.pool;
+    this.metrics = options.metrics;
     this.clock = options.clock;
     this.logger = options.logger.child({ component: 'incident-store' });
     const reopenWindowMs = options.reopenWindowMs ?? DEFAULT_REOPEN_WINDOW_MS;
@@ -80,7 +118,18 @@ export class PgIncidentStore
     if (!targets.success) {
       throw new ValidationError('invalid responseTargets', inputErrors(targets.error, 'not a severity'));
     }
-    this.policy = { reopenWindowMs, responseTargets: targets.data };
+    const historicalAfterMs = options.historicalAfterMs ?? DEFAULT_HISTORICAL_AFTER_MS;
+    if (!Number.isFinite(historicalAfterMs) || historicalAfterMs <= 0) {
+      throw new RangeError(
+        `historicalAfterMs must be a positive number of milliseconds, not ${historicalAfterMs}`,
+      );
+    }
+    this.policy = {
+      reopenWindowMs,
+      responseTargets: targets.data,
+      historicalAfterMs,
+      ...(options.services ? { services: options.services } : {}),
+    };
   }
 
   /**
@@ -106,6 +155,7 @@ export class PgIncidentStore
           },
         );
         span.setAttribute('vigil.outcome', result.outcome);
+        if (result.outcome === 'opened') this.metrics?.incidentOpened(detection.ruleId, detection.severity);
         if (result.incident) span.setAttribute('vigil.incident_seq', result.incident.seq);
         this.logger.debug(
           { detectionId: detection.id, outcome: result.outcome, incidentId: result.incident?.id },
@@ -182,6 +232,11 @@ export class PgIncidentStore
     return getIncident(this.pool, id);
   }
 
+  /** Incidents that may be owed a response timer, after register number `afterSeq`, in order (see response-findings). */
+  listNeedingResponseTimers(afterSeq: number, limit: number): Promise<IncidentRecord[]> {
+    return listNeedingResponseTimers(this.pool, afterSeq, limit);
+  }
+
   listIncidents(query: ListIncidentsQuery = {}): Promise<IncidentPage> {
     return listIncidents(this.pool, query);
   }
@@ -190,9 +245,7 @@ export class PgIncidentStore
     return verifyChain(this.pool);
   }
 
-  loadForDelivery(
-    notificationId: string,
-  ): Promise<{ notification: NotificationRecord; incident: IncidentView } | null> {
+  loadForDelivery(notificationId: string): Promise<LoadedNotification | null> {
     return loadForDelivery(this.pool, notificationId);
   }
 
@@ -206,6 +259,15 @@ export class PgIncidentStore
         retryIf: isTransientConflict,
       },
     );
+    this.metrics?.notificationSent(messages.some((m) => m.method === 'log') ? 'log' : 'slack');
+  }
+
+  recordSlackAttempt(notificationId: string, step: string, oldestTs: string): Promise<void> {
+    return recordSlackAttempt(this.pool, notificationId, step, oldestTs);
+  }
+
+  clearSlackAttempt(notificationId: string, step: string): Promise<void> {
+    return clearSlackAttempt(this.pool, notificationId, step);
   }
 
   async recordFailure(notificationId: string, reason: string, final: boolean): Promise<void> {
@@ -230,11 +292,15 @@ export class PgIncidentStore
     kind: ResponseFindingKind,
     data: ResponseFindingInput,
   ): Promise<boolean> {
-    return inTransaction(this.pool, (client) => recordResponseFindingTx(client, incidentId, kind, data, this.now()), {
-      name: 'record-response-finding',
-      logger: this.logger,
-      retryIf: isTransientConflict,
-    });
+    return inTransaction(
+      this.pool,
+      (client) => recordResponseFindingTx(client, incidentId, kind, data, this.now()),
+      {
+        name: 'record-response-finding',
+        logger: this.logger,
+        retryIf: isTransientConflict,
+      },
+    );
   }
 
   listUndelivered(olderThanMs: number, limit: number): Promise<NotificationRecord[]> {

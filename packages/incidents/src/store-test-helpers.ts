@@ -8,7 +8,7 @@ import { pgErrorCode } from './pg-transaction';
 /** A store on a freshly migrated database, with a clock the test moves. */
 export async function migratedStore(
   pool: Pool,
-  options: Pick<PgIncidentStoreOptions, 'reopenWindowMs' | 'responseTargets'> = {},
+  options: Pick<PgIncidentStoreOptions, 'reopenWindowMs' | 'responseTargets' | 'services'> = {},
 ): Promise<{ store: PgIncidentStore; clock: ManualClock }> {
   tolerateDatabaseDrop(pool);
   await migrate(pool);

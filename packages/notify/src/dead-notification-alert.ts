@@ -63,7 +63,11 @@ export async function handleDeadNotification(
   }
   try {
     await waitForSlot(deps, fallbackChannel);
-    await deps.sender.post({ channel: fallbackChannel, text });
+    try {
+      await deps.sender.post({ channel: fallbackChannel, text });
+    } finally {
+      await deps.rateLimit.posted(fallbackChannel).catch(() => undefined);
+    }
     deps.logger.warn(alert, 'dead notification reported to the fallback channel');
   } catch (error) {
     deps.logger.error(

@@ -8,7 +8,8 @@ const STEP_NAMES: ReadonlySet<string> = new Set<StepName>(['post', 'update', 're
 /**
  * What Slack already has, kept in Redis between a notification's attempts:
  * - per notification, each step done with the message Slack answered, so a retry after the post
- *   went out (but recording it in the database failed, or a later step failed) does not post twice;
+ *   went out (but recording it in the database failed, or a later step failed) does not post twice
+ *   (the note that an attempt called Slack at all is in the register: `NotificationRecord.slackAttempts`);
  * - per incident, the detection count its last message showed, so a follow-up can say "12 more".
  */
 export class DeliveryJournal {

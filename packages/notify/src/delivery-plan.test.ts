@@ -9,18 +9,38 @@ describe('planDelivery', () => {
   test('opened without a message: one post to the owner channel, which takes a rate-limit slot', () => {
     const plan = planDelivery({ kind: 'opened', incident: sampleIncident(), owner, slackEnabled: true });
     expect(plan).toMatchObject({
-      type: 'steps',
       postsTo: '#sec-identity',
       steps: [{ step: 'post', channel: '#sec-identity' }],
     });
   });
 
-  test('updated or resolved before the first post: wait for it', () => {
-    for (const kind of ['updated', 'resolved'] as const) {
-      expect(planDelivery({ kind, incident: sampleIncident(), owner, slackEnabled: true })).toEqual({
-        type: 'wait-for-first-message',
-      });
-    }
+  test('a change to an incident with no Slack message (it opened while Slack was off): post it, reply in its thread', () => {
+    const plan = planDelivery({
+      kind: 'updated',
+      incident: { ...sampleIncident({ status: 'acknowledged' }), acknowledgedBy: 'api:ops' },
+      facts: {
+        change: 'acknowledged',
+        actor: 'api:ops',
+        at: '2026-01-01T10:03:00.000Z',
+        status: 'acknowledged',
+        detectionCount: 14,
+        lastSeenAt: '2026-01-01T10:00:00.000Z',
+      },
+      owner,
+      slackEnabled: true,
+    });
+    expect(plan).toMatchObject({
+      postsTo: '#sec-identity',
+      steps: [
+        { step: 'post', channel: '#sec-identity', text: expect.stringContaining('[Acknowledged]') },
+        {
+          step: 'reply',
+          channel: '#sec-identity',
+          text: 'Acknowledged by api:ops at 10:03 UTC: 14 detections in all, last at 10:00 UTC.',
+        },
+      ],
+    });
+    expect(plan.steps[1]).not.toHaveProperty('threadTs');
   });
 
   test('resolved: update the message by its id and ts, then reply in its thread', () => {
@@ -31,7 +51,6 @@ describe('planDelivery', () => {
     });
     const plan = planDelivery({ kind: 'resolved', incident, owner, slackEnabled: true });
     expect(plan).toMatchObject({
-      type: 'steps',
       postsTo: 'C0SECIDEN',
       steps: [
         { step: 'update', channel: 'C0SECIDEN', ts: posted.ts },
@@ -52,8 +71,8 @@ describe('planDelivery', () => {
       owner,
       slackEnabled: true,
     });
-    expect(plan).toMatchObject({ type: 'steps', steps: [{ step: 'update' }] });
-    expect(plan.type === 'steps' && plan.postsTo).toBeUndefined();
+    expect(plan).toMatchObject({ steps: [{ step: 'update' }] });
+    expect(plan.postsTo).toBeUndefined();
   });
 
   test('without Slack every kind is one log entry with the whole message; nothing waits for a post', () => {
@@ -65,7 +84,6 @@ describe('planDelivery', () => {
       previousDetectionCount: 1,
     });
     expect(plan).toMatchObject({
-      type: 'steps',
       steps: [
         {
           step: 'log',

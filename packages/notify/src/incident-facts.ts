@@ -25,7 +25,17 @@ export type ResponseFacts = Pick<
   | 'postmortemUrl'
 >;
 
-export type IncidentFacts = IncidentView & Partial<ResponseFacts>;
+/** The notification an incident owes a vendor (vendors file), as the timers check it. */
+export interface VendorDutyFacts {
+  vendor: string;
+  vendorName: string;
+  dueAt: string;
+  contact: string | null;
+  /** When the vendor was told; null while not recorded. */
+  notifiedAt: string | null;
+}
+
+export type IncidentFacts = IncidentView & Partial<ResponseFacts> & { vendorDuty?: VendorDutyFacts | null };
 
 /** Acknowledge and resolve due times: the incident's own, or computed from its severity when absent. */
 export function dueTimes(

@@ -48,3 +48,21 @@ export type {
   ResponseTimersOptions,
 } from './escalation/response-timers';
 export { DEFAULT_POSTMORTEM_AFTER_DAYS } from './escalation/response-checks';
+export { rearmResponseTimers } from './escalation/rearm-timers';
+export type { ResponseTimerSource } from './escalation/rearm-timers';
+export { slackCheckpointWitness, checkpointText } from './checkpoint-witness';
+export type { SlackCheckpointWitnessOptions } from './checkpoint-witness';
+export { resolveOutbound } from './owners';
+export type { OutboundRoute } from './owners';
+// Findings out: Standard Webhooks and PagerDuty Events API v2.
+export { OutboundWorker, DEFAULT_OUTBOUND_INTERVAL_MS, DEFAULT_OUTBOUND_RETRY } from './outbound/outbound-worker';
+export type { OutboundWorkerOptions } from './outbound/outbound-worker';
+export { outboundDestinations } from './outbound/outbound-destinations';
+export type { Destination } from './outbound/outbound-destinations';
+export { DEFAULT_PAGERDUTY_URL } from './outbound/outbound-senders';
+export { signWebhook, verifyWebhook, webhookSecretKey, WEBHOOK_SECRET_PREFIX } from './outbound/standard-webhooks';
+export { deadDeliveryReporter } from './outbound/dead-delivery-report';
+export type { DeadDeliveryReportOptions } from './outbound/dead-delivery-report';
+export { VENDOR_NOTIFIED_ACTION, VENDOR_NOTIFIED_CALLBACK } from './interactions/vendor-notification-modal';
+export type { VendorNotificationRecorder } from './interactions/vendor-interactions';
+export type { VendorDutyFacts } from './incident-facts';

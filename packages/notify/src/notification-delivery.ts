@@ -1,5 +1,5 @@
-import type { DeliveredMessage, NotificationStore } from '@vigil/incidents';
-import { NonRetryableError, RetryableError, type Clock } from '@vigil/runtime';
+import type { DeliveredMessage, NotificationRecord, NotificationStore } from '@vigil/incidents';
+import { faultPoint, NonRetryableError, RetryableError, type Clock } from '@vigil/runtime';
 import type { NotificationJob } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
 import type { ChannelRateLimit } from './channel-rate-limit';
@@ -7,9 +7,9 @@ import type { DeliveryJournal } from './delivery-journal';
 import type { ResponseTimerArming } from './escalation/response-timers';
 import { planDelivery, type DeliveryStep } from './delivery-plan';
 import type { IncidentOrder, JobStateName } from './incident-order';
-import type { MessageSender } from './message-sender';
+import type { MessageSender, PostMarker } from './message-sender';
 import { resolveOwner, type OwnersConfig } from './owners';
-import { classifySlackError } from './slack-errors';
+import { classifySlackError, slackAnswered } from './slack-errors';
 
 export interface DeliveryDeps {
   store: NotificationStore;
@@ -41,8 +41,9 @@ export type DeliveryOutcome =
     };
 
 /**
- * Delivers one notification: reads the incident as it is now, waits its turn behind the incident's
- * earlier notifications and the channel's rate limit, makes the Slack calls not yet made, records them.
+ * Delivers one notification: reads the incident as it is now and the change as it happened, waits its turn
+ * behind the incident's earlier notifications and the channel's rate limit, makes the Slack calls not yet
+ * made, records them.
  */
 export async function deliverNotification(
   job: NotificationJob,
@@ -65,11 +66,15 @@ export async function deliverNotification(
     await settleInOrder(incident.id, notification.id, deps);
     return { outcome: 'skipped', reason: notification.status === 'sent' ? 'already-sent' : 'already-dead' };
   }
+  const facts = notification.facts ?? job.facts;
   // Before any Slack call, so a Slack outage does not keep the timers from being armed. A failure here must
   // not hold up the message people are waiting for: it is logged, and the next notification arms again.
-  await deps.timers?.sync(incident).catch((error: unknown) => {
-    logger.error({ err: error, incidentId: incident.id }, 'could not arm the response timers');
-  });
+  // A change found in history (backfill, replay) pages nobody, so it arms no escalation either.
+  if (facts?.historical !== true) {
+    await deps.timers?.sync(incident).catch((error: unknown) => {
+      logger.error({ err: error, incidentId: incident.id }, 'could not arm the response timers');
+    });
+  }
 
   // Re-added here too, so a job that reached the queue without its order entry still queues up.
   await order.add([notification]);
@@ -78,27 +83,30 @@ export async function deliverNotification(
     stillPending: async (id) => (await store.loadForDelivery(id))?.notification.status === 'pending',
   });
   if (blockedBy) return { outcome: 'later', delayMs: orderWaitMs, reason: 'incident-order', blockedBy };
+  // The register's word on order, which survives a Redis that lost the index above: an earlier notification
+  // of the incident that is neither sent nor dead goes first (the outbox sweeper re-drives it if its job is gone).
+  if (loaded.earlierPending !== 0)
+    return { outcome: 'later', delayMs: orderWaitMs, reason: 'incident-order' };
 
   const owner = resolveOwner(deps.owners, incident);
   const previousDetectionCount =
-    notification.kind === 'updated' ? await journal.announcedCount(incident.id) : undefined;
+    notification.kind === 'updated' && !facts ? await journal.announcedCount(incident.id) : undefined;
   const plan = planDelivery({
     kind: notification.kind,
     incident,
+    facts,
     owner,
     slackEnabled: deps.sender !== undefined,
     previousDetectionCount,
   });
-  if (plan.type === 'wait-for-first-message') {
-    throw new RetryableError(`${incident.id}: the incident's first Slack message is not posted yet`);
-  }
 
   const done = await journal.stepsDone(notification.id);
   const newMessagesSent = plan.steps.every(
     (step) => !(step.step === 'post' || step.step === 'reply') || done.has(step.step),
   );
-  if (plan.postsTo && !newMessagesSent) {
-    const waitMs = await deps.rateLimit.tryAcquire(plan.postsTo);
+  const acquired = Boolean(plan.postsTo && !newMessagesSent);
+  if (acquired) {
+    const waitMs = await deps.rateLimit.tryAcquire(plan.postsTo!);
     if (waitMs > 0) return { outcome: 'later', delayMs: waitMs, reason: 'channel-rate-limit' };
   }
 
@@ -110,11 +118,21 @@ export async function deliverNotification(
       continue;
     }
     let message: DeliveredMessage;
+    const call = inThreadOfPost(step, messages);
+    let found: DeliveredMessage | undefined;
+    let noted = false;
     try {
-      message = await makeCall(step, deps);
+      ({ found, noted } = await postedBefore(call, notification, deps));
+      message = found ?? (await makeCall(call, deps, { notificationId: notification.id, step: step.step }));
     } catch (error) {
+      // Slack refused the call this attempt noted: nothing to look for next time.
+      if (noted && slackAnswered(error))
+        await store.clearSlackAttempt(notification.id, step.step).catch(() => undefined);
       const failure = classifySlackError(error);
       const context = `${step.step} to ${step.channel}: ${failure.reason}`;
+      // Whichever step failed, the slot taken for this delivery's new messages is not in flight any more.
+      if (acquired && failure.kind !== 'rate-limited')
+        await deps.rateLimit.released(plan.postsTo!).catch(() => undefined);
       if (failure.kind === 'rate-limited') {
         await deps.rateLimit.holdFor(step.channel, failure.retryAfterMs);
         logger.warn(
@@ -126,8 +144,10 @@ export async function deliverNotification(
       if (failure.kind === 'permanent') throw new NonRetryableError(context, { cause: error });
       throw new RetryableError(context, undefined, { cause: error });
     }
+    if (!found && message.method === 'chat.postMessage') faultPoint('alerter.after-slack-post');
     await journal.recordStep(notification.id, step.step, message);
     if (step.step === 'post') await deps.rateLimit.learnChannelId(step.channel, message.channel);
+    if (step.step === 'post' || step.step === 'reply') await deps.rateLimit.posted(step.channel);
     messages.push(message);
   }
 
@@ -135,6 +155,67 @@ export async function deliverNotification(
   await journal.recordAnnouncedCount(incident.id, incident.detectionCount);
   await settleInOrder(incident.id, notification.id, deps);
   return { outcome: 'delivered', messages };
+}
+
+/** How far back an earlier attempt's post is looked for: the ts noted before it, less clock skew with Slack. */
+const SLACK_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * A post or reply an earlier attempt made before it died (kill -9 between the Slack call and the journal
+ * write) or before Redis lost the journal, found in Slack by its marker rather than posted twice. The first
+ * attempt notes in the register when it calls Slack; only a later attempt that finds that note and no
+ * journalled step reads Slack's history. If Slack cannot be read (a missing scope, an outage) the post is
+ * made again: twice rather than never.
+ */
+async function postedBefore(
+  step: DeliveryStep,
+  notification: NotificationRecord,
+  deps: DeliveryDeps,
+): Promise<{ found?: DeliveredMessage; noted: boolean }> {
+  if ((step.step !== 'post' && step.step !== 'reply') || !deps.sender?.findPosted) return { noted: false };
+  const notificationId = notification.id;
+  const earlier = notification.slackAttempts?.[step.step];
+  if (!earlier) {
+    // Before the call, and durable: a note lost with Redis would let a retry post again unseen.
+    await deps.store.recordSlackAttempt(
+      notificationId,
+      step.step,
+      slackTs(deps.clock.now() - SLACK_CLOCK_SKEW_MS),
+    );
+    return { noted: true };
+  }
+  try {
+    const found = await deps.sender.findPosted({
+      channel: step.channel,
+      ...(step.step === 'reply' && step.threadTs ? { threadTs: step.threadTs } : {}),
+      marker: { notificationId, step: step.step },
+      oldestTs: earlier,
+    });
+    if (found)
+      deps.logger.info(
+        { notificationId, step: step.step, ts: found.ts },
+        'Slack already has this message from an earlier attempt; not posting it again',
+      );
+    return found ? { found, noted: false } : { noted: false };
+  } catch (error) {
+    deps.logger.warn(
+      { err: error, notificationId, step: step.step },
+      "could not read Slack to look for an earlier attempt's message; posting (it may appear twice)",
+    );
+    return { noted: false };
+  }
+}
+
+function slackTs(ms: number): string {
+  return `${Math.floor(ms / 1000)}.000000`;
+}
+
+/** A reply to the message this delivery posted goes in that message's thread, in the channel Slack named. */
+function inThreadOfPost(step: DeliveryStep, earlier: DeliveredMessage[]): DeliveryStep {
+  if (step.step !== 'reply' || step.threadTs) return step;
+  const posted = earlier.find((message) => message.method === 'chat.postMessage' && !message.threadTs);
+  if (!posted) throw new NonRetryableError('a reply planned without a thread and without a post before it');
+  return { ...step, channel: posted.channel, threadTs: posted.ts };
 }
 
 /** Done with this one (sent, dead or unknown): let the incident's next notification go now. */
@@ -147,7 +228,11 @@ export async function settleInOrder(
   if (next) await deps.wake(next);
 }
 
-async function makeCall(step: DeliveryStep, deps: DeliveryDeps): Promise<DeliveredMessage> {
+async function makeCall(
+  step: DeliveryStep,
+  deps: DeliveryDeps,
+  marker: PostMarker,
+): Promise<DeliveredMessage> {
   const sender = deps.sender;
   if (step.step === 'log' || !sender) {
     const followUp = step.step === 'log' ? step.followUp : undefined;
@@ -167,10 +252,15 @@ async function makeCall(step: DeliveryStep, deps: DeliveryDeps): Promise<Deliver
   }
   switch (step.step) {
     case 'post':
-      return sender.post({ channel: step.channel, text: step.text, blocks: step.blocks });
+      return sender.post({ channel: step.channel, text: step.text, blocks: step.blocks, marker });
     case 'update':
       return sender.update({ channel: step.channel, ts: step.ts, text: step.text, blocks: step.blocks });
     case 'reply':
-      return sender.post({ channel: step.channel, text: step.text, threadTs: step.threadTs });
+      return sender.post({
+        channel: step.channel,
+        text: step.text,
+        ...(step.threadTs ? { threadTs: step.threadTs } : {}),
+        marker,
+      });
   }
 }

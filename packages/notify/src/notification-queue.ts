@@ -78,6 +78,7 @@ export class NotificationQueue {
         notificationId: record.id,
         incidentId: record.incidentId,
         kind: record.kind,
+        ...(record.facts ? { facts: record.facts } : {}),
         trace,
       }),
       opts: { ...this.jobOptions, jobId: jobIdFor(record.id) },

@@ -15,6 +15,11 @@ export interface NotificationWorkerOptions {
   /** Records the dead notification and raises the alert about it. Throws if recording failed. */
   onDead(job: NotificationJob, reason: string): Promise<void>;
   logger: Logger;
+  /**
+   * BullMQ's job lock and stalled-job check. A worker that died mid-job (kill -9) holds its jobs until the
+   * lock runs out; the next check hands them to a live worker. Default 30 s, BullMQ's own.
+   */
+  jobLockMs?: number;
 }
 
 type Completed = Exclude<DeliveryOutcome, { outcome: 'later' }>['outcome'];
@@ -112,6 +117,7 @@ export function createNotificationWorker(
     connection: options.connection,
     concurrency: options.concurrency,
     autorun: false,
+    ...(options.jobLockMs ? { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs } : {}),
   });
   worker.on('error', (error) =>
     logger.error({ err: error, queue: options.queueName }, 'notification worker error'),

@@ -1,9 +1,5 @@
 import { ROOT_CONTEXT, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { injectTrace } from '@vigil/telemetry';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { sampleIncident } from './testing/incident-samples';
@@ -31,7 +27,7 @@ const traceparent: TextMapPropagator = {
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 
   beforeAll(() => {
     trace.setGlobalTracerProvider(provider);

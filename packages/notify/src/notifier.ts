@@ -39,6 +39,8 @@ export interface NotifierOptions {
   keyPrefix?: string;
   /** How long `stop()` lets in-flight deliveries finish before closing anyway. */
   drainTimeoutMs?: number;
+  /** Job lock and stalled-job check of the worker (see `NotificationWorkerOptions.jobLockMs`). */
+  jobLockMs?: number;
   /** Response timers (`createResponseTimers`), armed from each notification's incident as it is delivered. */
   timers?: ResponseTimerArming;
 }
@@ -47,6 +49,12 @@ export interface Notifier {
   /** Queues pending notifications; ones already queued (same id) are not queued twice. */
   enqueue(records: NotificationRecord[], trace?: Record<string, string>): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Re-enqueues every pending notification of the outbox now, whatever its age: after Redis was found to have
+   * lost its state (their jobs are gone). Job ids are the notification ids, so none is sent twice by this.
+   * Does nothing when this notifier runs no sweeper.
+   */
+  sweepNow(): Promise<{ enqueued: number }>;
   /** Idempotent: stops the sweeper, drains the worker, closes the queue, then the connections. */
   stop(): Promise<void>;
 }
@@ -113,6 +121,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       concurrency: options.concurrency ?? 4,
       deps,
       orderWaitMs: options.orderWaitMs ?? 1000,
+      ...(options.jobLockMs ? { jobLockMs: options.jobLockMs } : {}),
       onDead: async (job, reason) => {
         await handleDeadNotification(job, reason, {
           store: options.store,
@@ -163,6 +172,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   return {
     enqueue: (records, trace) => queue.enqueue(records, trace),
+    sweepNow: async () => ({ enqueued: sweeper ? (await sweeper.sweepOnce(0)).enqueued : 0 }),
     start() {
       if (stopping) return Promise.reject(new Error('the notifier was stopped; create a new one'));
       starting ??= start();

@@ -37,13 +37,13 @@ export class OutboxSweeper {
     await this.running;
   }
 
-  /** One pass; exposed so tests and an operator command need not wait for the timer. */
-  async sweepOnce(): Promise<{ enqueued: number; retried: number }> {
+  /**
+   * One pass; exposed so tests and an operator command need not wait for the timer. After Redis lost its
+   * state, `olderThanMs: 0` re-enqueues every pending notification at once: none of them has a job any more.
+   */
+  async sweepOnce(olderThanMs = this.options.olderThanMs ?? 30_000): Promise<{ enqueued: number; retried: number }> {
     const { store, logger } = this.options;
-    const records = await store.listUndelivered(
-      this.options.olderThanMs ?? 30_000,
-      this.options.batchSize ?? 500,
-    );
+    const records = await store.listUndelivered(olderThanMs, this.options.batchSize ?? 500);
     if (records.length === 0) return { enqueued: 0, retried: 0 };
     await this.options.enqueue(records);
     const retried = await this.options.retryFailed(records.map((record) => record.id));

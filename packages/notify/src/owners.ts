@@ -52,6 +52,23 @@ const EscalationChain = z
     'afterMinutes must increase from one step to the next',
   );
 
+/** The name of an environment variable holding a secret: secrets never sit in the owners file. */
+const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'expected an environment variable name such as VIGIL_WEBHOOK_GRC_SECRET');
+const WebhookName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a webhook name such as grc or siem-eu');
+
+/** A receiver of signed webhooks (Standard Webhooks): the OCSF Incident Finding of every incident change routed to it. */
+const WebhookDestination = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  /** Environment variable holding the signing secret, `whsec_` followed by base64 (24 to 64 random bytes). */
+  secretEnv: EnvName,
+});
+
+/** A PagerDuty service, reached through its Events API v2 integration. */
+const PagerDutyDestination = z.strictObject({
+  /** Environment variable holding the integration's routing key (32 characters). */
+  routingKeyEnv: EnvName,
+});
+
 const OwnerEntry = z.strictObject({
   match: OwnerMatch,
   team: z.string().min(1),
@@ -63,13 +80,31 @@ const OwnerEntry = z.strictObject({
    * time (or unresolved past its resolution due time). Empty: the on-call people are mentioned again.
    */
   escalation: EscalationChain.default([]),
+  /** Names (under `webhooks`) of the webhook receivers that get this owner's incident changes. */
+  webhooks: z.array(WebhookName).default([]),
+  /** The PagerDuty service paged (trigger, acknowledge, resolve) for this owner's incidents. */
+  pagerduty: PagerDutyDestination.optional(),
 });
 
-export const OwnersConfig = z.strictObject({
-  /** Where anything without an owner goes, and where dead notifications are reported. */
-  fallbackChannel: SlackChannel,
-  owners: z.array(OwnerEntry).default([]),
-});
+export const OwnersConfig = z
+  .strictObject({
+    /** Where anything without an owner goes, and where dead notifications are reported. */
+    fallbackChannel: SlackChannel,
+    /** Webhook receivers by name; owner entries (and `fallbackWebhooks`) name the ones they send to. */
+    webhooks: z.record(WebhookName, WebhookDestination).default({}),
+    /** Webhook receivers of incidents no entry matched. */
+    fallbackWebhooks: z.array(WebhookName).default([]),
+    /** The PagerDuty service of incidents no entry matched. */
+    fallbackPagerduty: PagerDutyDestination.optional(),
+    owners: z.array(OwnerEntry).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const named = (name: string, path: Array<string | number>) => {
+      if (!(name in config.webhooks)) ctx.addIssue({ code: 'custom', path, message: `no webhook named ${name} under webhooks` });
+    };
+    config.fallbackWebhooks.forEach((name, i) => named(name, ['fallbackWebhooks', i]));
+    config.owners.forEach((entry, i) => entry.webhooks.forEach((name, j) => named(name, ['owners', i, 'webhooks', j])));
+  });
 export type OwnersConfig = z.infer<typeof OwnersConfig>;
 export type OwnerEntry = z.infer<typeof OwnerEntry>;
 export type EscalationStep = z.infer<typeof EscalationStep>;
@@ -80,6 +115,13 @@ export interface ResolvedOwner {
   oncall: string[];
   /** In order of `afterMinutes`; empty when the owner has none (or nothing matched). */
   escalation: EscalationStep[];
+}
+
+/** Where an incident's changes go besides Slack: webhook receivers by name, and a PagerDuty service. */
+export interface OutboundRoute {
+  team: string;
+  webhooks: string[];
+  pagerduty: { routingKeyEnv: string } | undefined;
 }
 
 /** The team name shown when no entry matched. */
@@ -121,6 +163,13 @@ export function resolveOwner(config: OwnersConfig, incident: IncidentView): Reso
   const entry = config.owners.find((candidate) => matches(candidate.match, incident));
   if (!entry) return { team: UNOWNED_TEAM, channel: config.fallbackChannel, oncall: [], escalation: [] };
   return { team: entry.team, channel: entry.channel, oncall: entry.oncall, escalation: entry.escalation };
+}
+
+/** The webhooks and PagerDuty service of the incident's owner; the fallback ones when nothing matched. */
+export function resolveOutbound(config: OwnersConfig, incident: IncidentView): OutboundRoute {
+  const entry = config.owners.find((candidate) => matches(candidate.match, incident));
+  if (!entry) return { team: UNOWNED_TEAM, webhooks: config.fallbackWebhooks, pagerduty: config.fallbackPagerduty };
+  return { team: entry.team, webhooks: entry.webhooks, pagerduty: entry.pagerduty };
 }
 
 function matches(match: OwnerEntry['match'], incident: IncidentView): boolean {

@@ -47,3 +47,12 @@ export function classifySlackError(error: unknown): SlackFailure {
       return { kind: 'transient', reason: errorMessage(error) };
   }
 }
+
+/**
+ * Whether Slack answered the failed call (an error, a 429, an HTTP status): the message was not posted.
+ * A request that got no answer (a timeout, a reset connection) may have been posted all the same.
+ */
+export function slackAnswered(error: unknown): boolean {
+  const code = (error as Partial<WebAPICallError> | undefined)?.code;
+  return code === ErrorCode.RateLimitedError || code === ErrorCode.PlatformError || code === ErrorCode.HTTPError;
+}

@@ -51,7 +51,8 @@ describe('incidentMessage', () => {
       '*Owner*\nsecurity · #sec-identity',
       '*Detections*\n14',
       '*First seen*\n<!date^1767261480^{date_short_pretty} {time}|2026-01-01 09:58 UTC>',
-      '*Last seen*\n<!date^1767261600^{date_short_pretty} {time}|2026-01-01 10:00 UTC>',
+      // The newest event's own time, not when the detection was recorded (10:00).
+      '*Last seen*\n<!date^1767261570^{date_short_pretty} {time}|2026-01-01 09:59 UTC>',
     ]);
     const section = blocks[1];
     expect(section?.type === 'section' && section.text?.text).toBe(
@@ -60,6 +61,21 @@ describe('incidentMessage', () => {
     const context = blocks[2];
     expect(context?.type === 'context' && context.elements[0]?.text).toMatch(
       /^Rule identity\.brute-force v1 · security · detected /,
+    );
+  });
+
+  test('events 13 days old: "Last seen" is their time, marked old with when they were recorded', () => {
+    const { blocks } = incidentMessage(
+      sampleIncident({
+        firstEventAt: '2026-01-01T09:58:00.000Z',
+        lastEventAt: '2026-01-01T09:59:30.000Z',
+        detectedAt: '2026-01-14T10:00:00.000Z',
+        lastSeenAt: '2026-01-14T10:00:00.000Z',
+      }),
+      owner,
+    );
+    expect(fieldsOf(blocks)).toContain(
+      '*Last seen*\n<!date^1767261570^{date_short_pretty} {time}|2026-01-01 09:59 UTC> _(old event, recorded 2026-01-14 10:00 UTC)_',
     );
   });
 

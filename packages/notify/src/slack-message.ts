@@ -62,6 +62,21 @@ const BUTTON_LABEL: Readonly<Record<SlackButtonAction, string>> = {
   dismiss: 'Dismiss',
 };
 
+/** A detection recorded this long after its newest event says so next to the event's time. */
+const OLD_EVENT_MS = 60 * 60_000;
+
+/**
+ * "Last seen" is the newest event's own time, never when Vigil processed it: an event 13 days old must not
+ * look live. When it was recorded much later (a backfill, a replay, a catch-up), the field says when.
+ */
+function lastSeen(incident: IncidentFacts, historical: boolean): string {
+  const eventAt = incident.lastEventAt ?? incident.firstEventAt;
+  const lag = Date.parse(incident.lastSeenAt) - Date.parse(eventAt);
+  const old = historical || lag > OLD_EVENT_MS;
+  const recorded = `${new Date(Date.parse(incident.lastSeenAt)).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `*Last seen*\n${slackDate(eventAt)}${old ? ` _(old event, recorded ${recorded})_` : ''}`;
+}
+
 export function incidentRef(incident: Pick<IncidentView, 'seq'>): string {
   return `INC-${incident.seq}`;
 }
@@ -70,13 +85,20 @@ export function incidentRef(incident: Pick<IncidentView, 'seq'>): string {
  * The incident's one message, posted when it opens and updated in place afterwards. Who acknowledged,
  * resolved or dismissed it, and the buttons for what can still be done, come from the incident as it is.
  */
-export function incidentMessage(incident: IncidentFacts, owner: ResolvedOwner): SlackMessage {
+export function incidentMessage(
+  incident: IncidentFacts,
+  owner: ResolvedOwner,
+  /** From a detection made long after its events (backfill, replay): said so, and nobody is paged. */
+  options: { historical?: boolean } = {},
+): SlackMessage {
   const ref = incidentRef(incident);
   const state = STATUS_LABEL[incident.status];
   const entity = `${incident.entity.type} ${incident.entity.id}`;
+  const historical = options.historical === true;
   const text =
-    `${SEVERITY_ICON[incident.severity]} ${incident.severity} ${ref}: ${escapeMrkdwn(incident.title)} ` +
-    `[${state}] ${incident.criteria.join(', ')} · ${escapeMrkdwn(entity)} · ${escapeMrkdwn(owner.team)}`;
+    `${SEVERITY_ICON[incident.severity]} ${incident.severity} ${ref}: ${historical ? 'Historical: ' : ''}` +
+    `${escapeMrkdwn(incident.title)} [${state}] ${incident.criteria.join(', ')} · ${escapeMrkdwn(entity)} · ` +
+    escapeMrkdwn(owner.team);
 
   const fields: string[] = [
     `*Severity*\n${SEVERITY_ICON[incident.severity]} ${incident.severity}`,
@@ -84,21 +106,29 @@ export function incidentMessage(incident: IncidentFacts, owner: ResolvedOwner): 
     `*Criteria*\n${incident.criteria.join(', ')}`,
     `*Entity*\n${escapeMrkdwn(entity)}`,
     `*Owner*\n${escapeMrkdwn(owner.team)} · ${channelMention(owner.channel)}`,
-    `*Detections*\n${incident.detectionCount}`,
+    `*Detections*\n${incident.detectionCount}${eventsText(incident)}`,
     `*First seen*\n${slackDate(incident.firstEventAt)}`,
-    `*Last seen*\n${slackDate(incident.lastSeenAt)}`,
+    lastSeen(incident, historical),
   ];
   if (incident.resolvedAt !== null)
     fields.push(`*Resolved*\n${slackDate(incident.resolvedAt)}${byline(incident.resolvedBy)}`);
   if (incident.downtimeSeconds !== null)
     fields.push(`*Downtime*\n${formatDuration(incident.downtimeSeconds)}`);
 
-  const oncall =
-    owner.oncall.length > 0 ? `\nOn call: ${owner.oncall.map((id) => `<@${id}>`).join(' ')}` : '';
+  const oncall = historical
+    ? `\n_Historical: recorded after the fact from events of ${slackDate(incident.firstEventAt)} ` +
+      '(a backfill, a replay or a catch-up), not happening now. Nobody was paged._'
+    : owner.oncall.length > 0
+      ? `\nOn call: ${owner.oncall.map((id) => `<@${id}>`).join(' ')}`
+      : '';
   const blocks: MessageBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${ref} · ${incident.title}`, HEADER_MAX), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: truncate(`${ref} · ${historical ? 'Historical · ' : ''}${incident.title}`, HEADER_MAX),
+        emoji: true,
+      },
     },
     {
       type: 'section',
@@ -124,6 +154,13 @@ export function incidentMessage(incident: IncidentFacts, owner: ResolvedOwner): 
   const buttons = actionButtons(incident);
   if (buttons) blocks.push(buttons);
   return { text, blocks };
+}
+
+/** The events behind it and from how many addresses, as the detections added them up. */
+function eventsText(incident: IncidentFacts): string {
+  if (incident.eventCount === undefined || incident.eventCount === 0) return '';
+  const ips = incident.sourceIps?.length ?? 0;
+  return ` · ${incident.eventCount} ${plural(incident.eventCount, 'event')}${ips > 0 ? ` from ${ips} ${plural(ips, 'IP')}` : ''}`;
 }
 
 /** Who did what and what was found, as far as the incident carries it; the due times while they matter. */
@@ -166,7 +203,11 @@ function actionButtons(incident: IncidentView): MessageBlock | undefined {
   return { type: 'actions', block_id: `vigil.actions.${incident.status}`, elements };
 }
 
-/** The thread reply that says what changed; `previousDetectionCount` is what the last message showed. */
+/**
+ * The thread reply of a notification written before notifications carried their facts: from the incident as
+ * it is at delivery. `changeReply` (from the facts) replaces it for everything newer.
+ * `previousDetectionCount` is what the last message showed.
+ */
 export function followUpText(
   kind: Exclude<NotificationKind, 'opened'>,
   incident: IncidentFacts,
@@ -263,7 +304,7 @@ function slackDate(iso: string): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
-function utcTime(iso: string): string {
+export function utcTime(iso: string): string {
   return `${new Date(Date.parse(iso)).toISOString().slice(11, 16)} UTC`;
 }
 
@@ -277,7 +318,7 @@ export function actorText(actor: string): string {
   return user ? `<@${user}>` : escapeMrkdwn(actor);
 }
 
-function byline(actor: string | null | undefined): string {
+export function byline(actor: string | null | undefined): string {
   return actor ? ` by ${actorText(actor)}` : '';
 }
 
@@ -309,6 +350,6 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
 }

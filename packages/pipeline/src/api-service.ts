@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { buildApiServer, DatabaseTokens, loadServicesFile } from '@vigil/api';
-import { NO_SERVICES, PgAuditRegister, PgAvailabilityStore, PgIncidentStore } from '@vigil/incidents';
-import { buildSlackInteractionsRoute, createNotifier, createSlackInteractionClient, loadOwners } from '@vigil/notify';
+import { postgresCheck, redisCheck, type VigilMetrics } from '@vigil/health';
+import { CheckpointLog, loadVendorsConfig, NO_SERVICES, PgAuditRegister, PgAvailabilityStore, PgIncidentStore, recordVendorNotification, vendorDutyOf, type VendorsConfig } from '@vigil/incidents';
+import { buildSlackInteractionsRoute, createNotifier, createSlackInteractionClient, loadOwners, type VendorNotificationRecorder } from '@vigil/notify';
+import type { Pool } from 'pg';
 import type { Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
+import { Redis } from 'ioredis';
 import { parseApiTokens, type ApiConfig } from './config';
 import { openRegister } from './register-pool';
 import { orderedStop, type RunningService } from './running-service';
@@ -12,11 +16,16 @@ import { orderedStop, type RunningService } from './running-service';
  * configured. Actions taken through either queue their Slack updates on the alerter's notification
  * queue (enqueue only: the alerter's workers deliver them).
  */
-export async function startApi(config: ApiConfig, deps: { logger: Logger; clock: Clock }): Promise<RunningService> {
+export async function startApi(config: ApiConfig, deps: { logger: Logger; clock: Clock; metrics: VigilMetrics }): Promise<RunningService> {
   const logger = deps.logger.child({ service: 'api' });
   const owners = loadOwners(config.OWNERS_FILE);
   const services = config.SERVICES_FILE ? loadServicesFile(config.SERVICES_FILE) : NO_SERVICES;
+  const vendors = loadVendorsConfig(config.VENDORS_FILE);
   const pool = await openRegister(config.DATABASE_URL, logger, 5);
+  pool.on('error', () => deps.metrics.dependencyError('postgres', 'connection'));
+  // Readiness pings Redis on its own connection: the notification queue's would queue the ping behind its work.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => deps.metrics.dependencyError('redis', 'connection'));
   const store = new PgIncidentStore({ pool, clock: deps.clock, logger });
   const slack = config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined;
   const notifier = createNotifier({
@@ -41,6 +50,12 @@ export async function startApi(config: ApiConfig, deps: { logger: Logger; clock:
     notifier,
     availability,
     audit,
+    proofs: {
+      log: new CheckpointLog({ pool, clock: deps.clock }),
+      ...(config.REGISTER_PUBLIC_KEY_FILE ? { publicKeyPem: readFileSync(config.REGISTER_PUBLIC_KEY_FILE, 'utf8') } : {}),
+    },
+    health: { metrics: deps.metrics, checks: [postgresCheck(pool), redisCheck(redis)] },
+    ...(vendors.vendors.length > 0 ? { vendors: { pool, vendors, clock: deps.clock } } : {}),
   });
   if (config.SLACK_SIGNING_SECRET) {
     const secrets = [config.SLACK_SIGNING_SECRET, ...(config.SLACK_SIGNING_SECRET_PREVIOUS ? [config.SLACK_SIGNING_SECRET_PREVIOUS] : [])];
@@ -52,6 +67,7 @@ export async function startApi(config: ApiConfig, deps: { logger: Logger; clock:
         ...(slack ? { slack: createSlackInteractionClient({ ...slack, logger }) } : {}),
         logger,
         clock: deps.clock,
+        ...(vendors.vendors.length > 0 ? { vendors: slackVendorRecorder(pool, vendors, deps.clock) } : {}),
         // Slack authenticates with its signature, not a bearer token.
         routeConfig: { access: 'public' },
       }),
@@ -59,5 +75,20 @@ export async function startApi(config: ApiConfig, deps: { logger: Logger; clock:
   }
   const url = await server.listen({ port: config.API_PORT, host: config.API_HOST });
   logger.info({ url, slackInteractions: Boolean(config.SLACK_SIGNING_SECRET) }, 'api listening');
-  return { name: 'api', url, stop: orderedStop([() => server.close(), () => databaseTokens.stop(), () => notifier.stop(), () => pool.end()]) };
+  return { name: 'api', url, stop: orderedStop([() => server.close(), () => databaseTokens.stop(), () => notifier.stop(), () => redis.quit(), () => pool.end()]) };
+}
+
+/** "Vendor notified" from Slack: recorded for the vendor the incident owes a notification. */
+function slackVendorRecorder(pool: Pool, vendors: VendorsConfig, clock: Clock): VendorNotificationRecorder {
+  return {
+    async record(incidentId, input, actor) {
+      const { rows } = await pool.query<{ rule_id: string; detected_at: Date; seq: number }>('SELECT rule_id, detected_at, seq FROM incidents WHERE id = $1', [incidentId]);
+      const row = rows[0];
+      if (!row) return null;
+      const duty = await vendorDutyOf(pool, vendors, { id: incidentId, ruleId: row.rule_id, detectedAt: row.detected_at.toISOString() });
+      if (!duty) return null;
+      await recordVendorNotification(pool, incidentId, { vendor: duty.vendor, ...input }, actor, new Date(clock.now()));
+      return { vendorName: duty.vendorName, seq: row.seq };
+    },
+  };
 }

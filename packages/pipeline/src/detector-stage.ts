@@ -1,7 +1,21 @@
 import { context } from '@opentelemetry/api';
-import { decode, encode, type Bus, type IncomingBatch, type OutgoingMessage, type Subscription } from '@vigil/bus';
+import {
+  decode,
+  encode,
+  type Bus,
+  type IncomingBatch,
+  type IncomingMessage,
+  type OutgoingMessage,
+  type Subscription,
+} from '@vigil/bus';
+import type { VigilMetrics } from '@vigil/health';
+import { classifyFailure, errorMessage, faultPoint } from '@vigil/runtime';
 import type { Detection, TopicNames, VigilEvent } from '@vigil/schema';
 import { extractTrace, injectTrace, withSpan, type Logger } from '@vigil/telemetry';
+import { BatchCoalescer } from '@vigil/runtime';
+import { RecentEvents, withPayloads } from './evidence/evidence-capture';
+import { isolateRecords, type IsolationOptions } from './record-isolation';
+import { stageDeadLetter, type StageDeadLetter } from './stage-dead-letter';
 
 export interface StreamPosition {
   topic: string;
@@ -9,9 +23,11 @@ export interface StreamPosition {
   offset: string;
 }
 
+type BatchItem = { event: VigilEvent; position: StreamPosition };
+
 /** What the stage needs from the rules engine (`createDetector` in @vigil/rules). */
 export interface BatchDetector {
-  processBatch(items: Array<{ event: VigilEvent; position: StreamPosition }>): Promise<{
+  processBatch(items: BatchItem[]): Promise<{
     detections: Detection[];
     late: Array<{ event: VigilEvent; position: StreamPosition; reason: string }>;
   }>;
@@ -23,48 +39,85 @@ export interface DetectorStageOptions {
   detector: BatchDetector;
   logger: Logger;
   groupId: string;
-  /** Partitions worked at once in this process (Redis round trips overlap); 1 keeps it simplest. */
+  /**
+   * Partitions taken from the bus at once. Their batches are evaluated together (see
+   * `BatchCoalescer`), so this should cover every partition the process may own. Default 12.
+   */
   partitionsConsumedConcurrently?: number;
+  /** Most events evaluated in one run (one Redis round trip, one publish). Default 5000. */
+  maxBatchEvents?: number;
+  /** Runs in flight at once; further batches gather for the next run meanwhile. Default 2. */
+  maxRunsInFlight?: number;
+  /** Decides per batch whether its partition's state is there or must be rebuilt first (`PartitionStateGuard`). */
+  stateGuard?: { admit(batch: IncomingBatch): Promise<boolean> };
+  /** The process's metrics: events in / out / dead-lettered, batch duration, Redis errors. */
+  metrics?: VigilMetrics;
+  /** How a record that fails every time is found and how often it is tried (tests shorten the waits). */
+  isolation?: IsolationOptions;
+  /**
+   * Bytes of recently read events kept in memory so a window rule's earlier events travel with its detection
+   * into the register's evidence (default `DEFAULT_RECENT_EVENT_BYTES`; 0: only the batch's own events).
+   */
+  recentEventBytes?: number;
 }
 
 /**
  * Events in, detections out. Invalid and late events go to the events dead-letter topic with the
- * reason; detections are durable on their topic before the batch's offsets are committed.
+ * reason; detections are durable on their topic before the batch's offsets are committed. An event
+ * the detector fails on deterministically (a script error on its content, say) is found by
+ * `isolateRecords`, tried a few times, then dead-lettered with the error and its stream position,
+ * and the rest of the partition goes on. A Redis outage is retried until it ends: nothing skipped.
  */
 export async function startDetectorStage(options: DetectorStageOptions): Promise<Subscription> {
-  const { bus, topics, detector, logger } = options;
+  const { bus, topics, metrics } = options;
+  const recent = new RecentEvents(options.recentEventBytes);
+  const coalescer = new BatchCoalescer<IncomingMessage>(
+    async (messages) => {
+      const done = metrics?.startBatch('detector');
+      try {
+        await handleEventBatch(mergedBatch(topics.events, messages), options, recent);
+      } finally {
+        done?.();
+      }
+    },
+    { maxItems: options.maxBatchEvents ?? 5000, maxInFlight: options.maxRunsInFlight ?? 2 },
+  );
   return bus.subscribe({
     groupId: options.groupId,
     topics: [topics.events],
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-    eachBatch: (batch) => handleEventBatch(batch, { bus, topics, detector, logger }),
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 12,
+    eachBatch: async (batch) => {
+      if (options.stateGuard && !(await options.stateGuard.admit(batch))) return;
+      await coalescer.submit(batch.messages);
+    },
   });
 }
 
-async function handleEventBatch(
-  batch: IncomingBatch,
-  deps: { bus: Bus; topics: TopicNames; detector: BatchDetector; logger: Logger },
-): Promise<void> {
-  const items: Array<{ event: VigilEvent; position: StreamPosition }> = [];
-  const dead: OutgoingMessage[] = [];
+/** The records of several partitions' batches as one; each record keeps its own partition and offset. */
+function mergedBatch(topic: string, messages: IncomingMessage[]): IncomingBatch {
+  const partitions = new Set(messages.map((m) => m.partition));
+  return {
+    topic,
+    partition: partitions.size === 1 ? (messages[0]?.partition ?? -1) : -1,
+    messages,
+    heartbeat: () => Promise.resolve(),
+  };
+}
+
+async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions, recent: RecentEvents): Promise<void> {
+  const items: BatchItem[] = [];
+  const dead: StageDeadLetter[] = [];
   const receivedAt = new Date().toISOString();
   // The trace of the first record stands for the batch: one span per batch keeps tracing cheap.
   const parent = extractTrace(batch.messages[0]?.headers);
   for (const message of batch.messages) {
     const position = { topic: message.topic, partition: message.partition, offset: message.offset };
     const decoded = decode('events', message);
-    if (decoded.ok) items.push({ event: decoded.value, position });
-    else {
-      dead.push(
-        encode('eventsDlq', 'detector', {
-          stage: 'detector',
-          reason: decoded.reason,
-          errors: decoded.errors,
-          receivedAt,
-          raw: decoded.raw,
-          origin: { topic: position.topic, partition: position.partition, offset: position.offset },
-        }),
-      );
+    if (decoded.ok) {
+      items.push({ event: decoded.value, position });
+      recent.remember(decoded.value, message.value.length);
+    } else {
+      dead.push({ stage: 'detector', kind: 'undecodable', reason: decoded.reason, errors: decoded.errors, receivedAt, raw: decoded.raw, origin: position });
     }
   }
 
@@ -72,29 +125,76 @@ async function handleEventBatch(
     'detector.batch',
     { 'messaging.batch.message_count': batch.messages.length, 'messaging.destination.partition.id': batch.partition },
     async (span) => {
-      const { detections, late } = await deps.detector.processBatch(items);
-      for (const entry of late) {
-        dead.push(
-          encode('eventsDlq', 'detector', {
-            stage: 'detector:late',
-            reason: entry.reason,
-            errors: [],
-            source: entry.event.source,
-            receivedAt,
-            raw: entry.event,
-            origin: entry.position,
-          }),
-        );
-      }
-      span.setAttribute('vigil.detections', detections.length);
       const headers = injectTrace(context.active());
-      const out = detections.map((d) => encode('detections', d.dedupKey, d, headers));
+      // Detections are encoded (validated) inside the isolated work: an event whose detection the
+      // schema refuses is that event's failure, not the partition's.
+      const evaluate = async (slice: readonly BatchItem[]) => {
+        const result = await deps.detector.processBatch([...slice]).catch((error: unknown) => {
+          if (classifyFailure(error) === 'transient') deps.metrics?.dependencyError('redis', 'detector.batch');
+          throw error;
+        });
+        // Each detection carries the events behind it that are still at hand, for the register's evidence.
+        const find = (id: string) => recent.get(id);
+        return {
+          ...result,
+          messages: result.detections.map((d) => [d.id, encode('detections', d.dedupKey, withPayloads(d, find), headers)] as const),
+        };
+      };
+      const { results, poisoned } = await isolateRecords(items, evaluate, deps.isolation);
+      const detections = new Map<string, OutgoingMessage>();
+      for (const result of results) {
+        for (const [id, message] of result.messages) detections.set(id, message);
+        for (const entry of result.late) {
+          dead.push({ stage: 'detector:late', kind: 'late', reason: entry.reason, source: entry.event.source, receivedAt, raw: entry.event, origin: entry.position });
+        }
+      }
+      for (const { record, error, attempts } of poisoned) {
+        deps.logger.error(
+          { err: error, eventId: record.event.id, ...record.position, attempts },
+          'event failed on every attempt; set aside on the dead-letter topic',
+        );
+        dead.push({
+          stage: 'detector',
+          kind: 'poison',
+          reason: `the detector failed on this event ${attempts} times: ${errorMessage(error)}`,
+          source: record.event.source,
+          receivedAt,
+          raw: record.event,
+          origin: record.position,
+          failure: { error, attempts },
+        });
+      }
+      span.setAttribute('vigil.detections', detections.size);
+      const out = [...detections.values()];
       await Promise.all([
         out.length > 0 ? deps.bus.publish(deps.topics.detections, out) : undefined,
-        dead.length > 0 ? deps.bus.publish(deps.topics.eventsDlq, dead) : undefined,
+        dead.length > 0 ? deps.bus.publish(deps.topics.eventsDlq, dead.map((d) => stageDeadLetter('eventsDlq', d))) : undefined,
       ]);
-      if (detections.length > 0) deps.logger.info({ detections: detections.map((d) => d.id) }, 'detections published');
+      countEvents(deps.metrics, items, dead);
+      if (detections.size > 0) {
+        deps.logger.info({ detections: [...detections.keys()] }, 'detections published');
+        faultPoint('detector.after-publish');
+      }
     },
     parent,
   );
+}
+
+/** Per source: events evaluated (in), passed on (out), dead-lettered; undecodable records have no source. */
+function countEvents(metrics: VigilMetrics | undefined, items: readonly BatchItem[], dead: readonly StageDeadLetter[]): void {
+  if (!metrics) return;
+  const deadBySource = tally(dead.map((letter) => letter.source ?? 'unknown'));
+  for (const [source, count] of tally(items.map((item) => item.event.source))) {
+    metrics.eventsIn('detector', source, count);
+    metrics.eventsOut('detector', source, count - (deadBySource.get(source) ?? 0));
+  }
+  const undecodable = deadBySource.get('unknown') ?? 0;
+  metrics.eventsIn('detector', 'unknown', undecodable);
+  for (const [source, count] of deadBySource) metrics.deadLettered('detector', source, count);
+}
+
+function tally(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
 }

@@ -1,6 +1,7 @@
 import { encode, type Bus } from '@vigil/bus';
 import type { Detection, TopicNames } from '@vigil/schema';
 import { injectTrace, withSpan, type Logger } from '@vigil/telemetry';
+import { runEvery } from '@vigil/runtime';
 
 /** What the ticker needs from the rules engine: absence timers that fire without events. */
 export interface DeadlineTicker {
@@ -13,6 +14,8 @@ export interface DetectorTickerOptions {
   detector: DeadlineTicker;
   logger: Logger;
   intervalMs: number;
+  /** While this says so (a partition is replaying to rebuild lost state), ticks wait. */
+  paused?: () => Promise<boolean>;
 }
 
 /**
@@ -22,10 +25,8 @@ export interface DetectorTickerOptions {
  */
 export function startDetectorTicker(options: DetectorTickerOptions): { stop(): Promise<void> } {
   const { bus, topics, detector, logger } = options;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-
   const tickOnce = async () => {
+    if (await options.paused?.()) return;
     await withSpan('detector.tick', {}, async (span) => {
       const fired = await detector.tick();
       span.setAttribute('vigil.detections', fired.detections.length);
@@ -41,20 +42,8 @@ export function startDetectorTicker(options: DetectorTickerOptions): { stop(): P
     });
   };
 
-  const timer = setInterval(() => {
-    if (stopped || running) return; // never two ticks at once in one process
-    running = tickOnce()
-      .catch((error: unknown) => logger.warn({ err: error }, 'deadline tick failed; it is retried on the next tick'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, options.intervalMs);
-
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  // Never two ticks at once in one process.
+  return runEvery(options.intervalMs, () =>
+    tickOnce().catch((error: unknown) => logger.warn({ err: error }, 'deadline tick failed; it is retried on the next tick')),
+  );
 }

@@ -1,7 +1,7 @@
 /** What every started service hands back: where it listens (for HTTP services) and how to stop it. */
 export interface RunningService {
   name: string;
-  /** `http://host:port` for HTTP services. */
+  /** `http://host:port` for HTTP services, and the admin port (health, metrics) of the others when it is on. */
   url?: string;
   /** Idempotent; stops fetching, drains, then closes connections in a fixed order. */
   stop(): Promise<void>;

@@ -1,4 +1,5 @@
-import { createBus, type Bus } from '@vigil/bus';
+import type { Bus } from '@vigil/bus';
+import type { VigilMetrics } from '@vigil/health';
 import type { Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 import { startAlerter } from './alerter-service';
@@ -7,6 +8,7 @@ import type { StandaloneConfig } from './config';
 import { startDetector } from './detector-service';
 import { startIngest } from './ingest-service';
 import { orderedStop, type RunningService } from './running-service';
+import { createServiceBus } from './service-bus';
 
 export interface Standalone {
   bus: Bus;
@@ -23,15 +25,16 @@ export interface Standalone {
  */
 export async function startStandalone(
   config: StandaloneConfig,
-  deps: { logger: Logger; clock: Clock; env: NodeJS.ProcessEnv },
+  deps: { logger: Logger; clock: Clock; env: NodeJS.ProcessEnv; metrics: VigilMetrics },
 ): Promise<Standalone> {
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: deps.logger, maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS });
+  const bus = createServiceBus(config, { service: '', logger: deps.logger, metrics: deps.metrics });
   await bus.start();
   deps.logger.info({ bus: bus.kind }, 'bus started');
   const started: RunningService[] = [];
   try {
-    started.push(await startAlerter(config, { bus, ...deps }));
-    started.push(await startDetector(config, { bus, ...deps }));
+    // One process, one registry: the api and ingest serve /metrics and /readyz for all four.
+    started.push(await startAlerter(config, { bus, ...deps, adminPort: false }));
+    started.push(await startDetector(config, { bus, ...deps, adminPort: false }));
     started.push(await startApi(config, deps));
     started.push(await startIngest(config, { bus, ...deps }));
   } catch (error) {

@@ -61,7 +61,7 @@ describe('rules read only the shared conventions', () => {
 
   it('identity.mfa-removed, admin-granted and logging.audit-disabled: vigil.change, not failures', () => {
     const change = (
-      c: Parameters<typeof accountChange>[0]['change'],
+      c: NonNullable<Parameters<typeof accountChange>[0]['change']>,
       outcome: 'success' | 'failure' = 'success',
     ) => accountChange({ id: c, at: 0, change: c, entity: user('u'), outcome });
     expect(matches(mfaRemovedRule, change('mfa-removed'))).toBe(true);

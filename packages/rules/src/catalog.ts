@@ -1,3 +1,4 @@
+import { alertsDownRule } from './availability/alerts-down.rule';
 import { backupFailedRule } from './availability/backup-failed.rule';
 import { backupMissedRule } from './availability/backup-missed.rule';
 import { commitmentBreachRule } from './availability/commitment-breach.rule';
@@ -8,8 +9,13 @@ import { adminGrantedRule } from './identity/admin-granted.rule';
 import { bruteForceRule } from './identity/brute-force.rule';
 import { deprovisionedAccessRule } from './identity/deprovisioned-access.rule';
 import { mfaRemovedRule } from './identity/mfa-removed.rule';
+import { newCountrySigninRule } from './identity/new-country-signin.rule';
+import { passwordSprayDistributedRule } from './identity/password-spray-distributed.rule';
 import { passwordSprayRule } from './identity/password-spray.rule';
+import { roleAboveLevelRule } from './identity/role-above-level.rule';
 import { rootOrNoMfaLoginRule } from './identity/root-or-no-mfa-login.rule';
+import { tokenOutsideWindowRule } from './identity/token-outside-window.rule';
+import { tokenUnknownIpRule } from './identity/token-unknown-ip.rule';
 import { auditDisabledRule } from './logging/audit-disabled.rule';
 import { sourceSilentRule } from './logging/source-silent.rule';
 import type { Rule } from './rule';
@@ -18,11 +24,17 @@ import type { Rule } from './rule';
 export const catalog: readonly Rule[] = [
   bruteForceRule,
   passwordSprayRule,
+  passwordSprayDistributedRule,
   mfaRemovedRule,
   adminGrantedRule,
   deprovisionedAccessRule,
   rootOrNoMfaLoginRule,
+  newCountrySigninRule,
+  roleAboveLevelRule,
+  tokenUnknownIpRule,
+  tokenOutsideWindowRule,
   serviceDownRule,
+  alertsDownRule,
   sloBurnRule,
   commitmentBreachRule,
   backupFailedRule,

@@ -6,19 +6,26 @@ import { LUA_HELPERS } from './lua-helpers';
  *
  * KEYS: 1 window (zset: event id -> event time ms), 2 data (hash: 'newest', 'from', 'until' (the
  *       episode), and 'p:<event id>' -> stream position of each event in the window), 3 this event's
- *       replay record.
+ *       replay record, 4 counted (zset: ids trimmed from the window -> event time, the newest ARGV 11).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 window ms, 5 allowed lateness ms,
- *       6 threshold, 7 max evidence, 8 detected-at ms, 9 state TTL ms, 10 replay record TTL ms.
+ *       6 threshold, 7 max evidence, 8 detected-at ms, 9 state TTL ms, 10 replay record TTL ms,
+ *       11 how many trimmed ids to keep.
  *
- * Replies: {'replayed', record} | {'duplicate'} | {'late', newest} | {'counted', count, inEpisode}
- *          | {'crossed', record}. A record is the JSON the rule builds its detection from.
+ * Replies: {'replayed', record} | {'duplicate'} | {'late', newest}
+ *          | {'counted', count, inEpisode[, burst, burstEvents]} | {'crossed', record}. A record is the
+ *          JSON the rule builds its detection from. An event
+ *          behind the lateness that was counted before (still in the window, or among the kept trimmed
+ *          ids) is a 'duplicate', never 'late': replaying a file must not report what was counted.
  *
  * The episode keeps one burst to one detection: after a crossing at endpoint s the episode covers
  * endpoints in [from - W, until], until = the last endpoint still at or over the threshold + W.
  * Endpoints are event times in event-time order, so replays of history behave like live traffic.
+ * The data hash also names the current burst ('burst': its crossing event's id) and counts its events
+ * ('burst_events': the crossing's count, plus one for each new event counted inside the episode), so a
+ * rule can add the burst's later events to the incident its crossing opened.
  */
 export const COUNT_IN_WINDOW_LUA = `${LUA_HELPERS}
-local window_key, data_key, replay_key = KEYS[1], KEYS[2], KEYS[3]
+local window_key, data_key, replay_key, counted_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, t = ARGV[1], tonumber(ARGV[2])
 local W, L, N = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local max_evidence = tonumber(ARGV[7])
@@ -27,7 +34,7 @@ local max_evidence = tonumber(ARGV[7])
 -- Only known or late events can be redeliveries, so new events skip the lookup.
 if redis.call('ZSCORE', window_key, id) then
   local record = redis.call('GET', replay_key)
-  if record then return { 'replayed', record } end
+  if record then return replay_reply(record) end
   return { 'duplicate' }
 end
 
@@ -35,7 +42,8 @@ local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until')
 local newest = tonumber(meta[1])
 if newest and t < newest - L then
   local record = redis.call('GET', replay_key)
-  if record then return { 'replayed', record } end
+  if record then return replay_reply(record) end
+  if redis.call('ZSCORE', counted_key, id) then return { 'duplicate' } end
   return { 'late', meta[1] }
 end
 
@@ -44,10 +52,12 @@ if not newest or t > newest then newest = t end
 
 -- No accepted event (t >= newest - L) can look further back than newest - L - W.
 local horizon = '(' .. num(newest - L - W)
-local expired = redis.call('ZRANGEBYSCORE', window_key, '-inf', horizon)
+local expired = redis.call('ZRANGEBYSCORE', window_key, '-inf', horizon, 'WITHSCORES')
 if #expired > 0 then
-  for i, gone in ipairs(expired) do expired[i] = 'p:' .. gone end
-  hdel_all(data_key, expired)
+  remember_counted(counted_key, expired, tonumber(ARGV[11]), ARGV[9])
+  local fields = {}
+  for i = 1, #expired, 2 do fields[#fields + 1] = 'p:' .. expired[i] end
+  hdel_all(data_key, fields)
   redis.call('ZREMRANGEBYSCORE', window_key, '-inf', horizon)
 end
 
@@ -98,6 +108,15 @@ redis.call('PEXPIRE', window_key, ARGV[9])
 redis.call('PEXPIRE', data_key, ARGV[9])
 
 if not fired_at then
+  if in_episode then
+    -- The burst goes on: one more event for it, with the burst's id (its crossing event) to add it to.
+    local burst = redis.call('HGET', data_key, 'burst')
+    if burst then
+      local events = redis.call('HINCRBY', data_key, 'burst_events', 1)
+      redis.call('SET', replay_key, burst_marker(burst, events), 'PX', ARGV[9])
+      return { 'counted', tostring(count_at_t), '1', burst, tostring(events) }
+    end
+  end
   return { 'counted', tostring(count_at_t), in_episode and '1' or '0' }
 end
 
@@ -127,5 +146,6 @@ local record = cjson.encode({
   detectedAt = tonumber(ARGV[8]), windowMs = W, threshold = N, evidence = evidence,
 })
 redis.call('SET', replay_key, record, 'PX', ARGV[10])
+if fired_at == from then redis.call('HSET', data_key, 'burst', id, 'burst_events', fired_count) end
 return { 'crossed', record }
 `;

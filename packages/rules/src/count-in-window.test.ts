@@ -4,6 +4,7 @@ import { describe, expect, test } from '../../../test/fixtures/services';
 import { COUNT_IN_WINDOW_SCRIPT, countInWindow, type CountInWindowInput } from './count-in-window';
 import { RedisBatch, runAlone } from './redis-batch';
 import { scopeKeys } from './state-keys';
+import { COUNTED_IDS_KEPT } from './window-reply';
 import { position } from './test-support';
 
 const MINUTE = 60_000;
@@ -103,7 +104,39 @@ describe('count in window (Redis)', () => {
     );
     expect(first.kind).toBe('crossed');
     expect(again).toEqual({ ...first, replayed: true });
-    expect(await c.add('e3', 3)).toEqual({ kind: 'late', newestMs: T0 + 30 * MINUTE });
+    // e3 was counted before it was trimmed: a replay of it is a duplicate, never a late event.
+    expect(await c.add('e3', 3)).toEqual({ kind: 'duplicate' });
+    expect(await c.add('never-seen', 3)).toEqual({ kind: 'late', newestMs: T0 + 30 * MINUTE });
+  });
+
+  test('a replay of events counted long ago is a duplicate; a new event as old is late', async ({
+    redis,
+    uid,
+  }) => {
+    const c = counter(redis, uid, { threshold: 100 });
+    for (const minute of [0, 1, 2, 3]) await c.add(`old${minute}`, minute);
+    // An hour later the window and the lateness have long moved past them, and trimmed them.
+    await c.add('new', 63);
+    expect(await redis.zcard(`${c.keys.base}:window`)).toBe(1);
+    for (const minute of [0, 1, 2, 3]) expect(await c.add(`old${minute}`, minute)).toEqual({ kind: 'duplicate' });
+    expect(await c.add('first-time', 2)).toEqual({ kind: 'late', newestMs: T0 + 63 * MINUTE });
+    // Nothing was counted again.
+    expect(await c.add('newer', 64)).toMatchObject({ kind: 'counted', count: 2 });
+  });
+
+  test('keeps the newest trimmed ids only, so memory stays bounded', async ({ redis, uid }) => {
+    const c = counter(redis, uid, { threshold: 100_000 });
+    const ids = Array.from({ length: COUNTED_IDS_KEPT + 10 }, (_, i) => `bulk${i}`);
+    // One pipeline, as the detector sends a batch: each event a second apart over about 34 minutes.
+    await runAlone(redis, [COUNT_IN_WINDOW_SCRIPT], (batch) =>
+      Promise.all(
+        ids.map((id, i) => countInWindow(batch, { ...c.input(id, i / 60), eventTimeMs: T0 + i * 1000 })),
+      ),
+    );
+    await c.add('much-later', 24 * 60);
+    expect(await redis.zcard(`${c.keys.base}:counted`)).toBe(COUNTED_IDS_KEPT);
+    expect(await c.add(`bulk${ids.length - 1}`, (ids.length - 1) / 60)).toEqual({ kind: 'duplicate' });
+    expect(await c.add('bulk0', 0)).toEqual({ kind: 'late', newestMs: T0 + 24 * 60 * MINUTE });
   });
 
   test('a crossing is repeated, not recomputed, after the idle window state expired', async ({

@@ -1,14 +1,22 @@
 import type { EvidenceRef } from '@vigil/schema';
 import { z } from 'zod';
 import { COUNT_IN_WINDOW_LUA } from './count-in-window.lua';
-import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
+import {
+  StoredEvidence,
+  encodePosition,
+  observedIn,
+  toEvidenceRef,
+  type Observed,
+  type ObservedSet,
+  type StreamPosition,
+} from './evidence';
 import type { LuaScript, RedisBatch } from './redis-batch';
 import type { ScopeKeys } from './state-keys';
-import { parseWindowReply, type WindowReply } from './window-reply';
+import { COUNTED_IDS_KEPT, parseWindowReply, type WindowReply } from './window-reply';
 
 export const COUNT_IN_WINDOW_SCRIPT: LuaScript = {
   name: 'vigilCountInWindow',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   lua: COUNT_IN_WINDOW_LUA,
 };
 
@@ -17,6 +25,8 @@ export interface CountInWindowInput {
   eventId: string;
   eventTimeMs: number;
   position: StreamPosition;
+  /** The event's IP and user agent, kept with it as evidence. */
+  observed?: Observed;
   windowMs: number;
   /** How far behind the newest event of this scope an event may be and still count. */
   latenessMs: number;
@@ -45,6 +55,8 @@ export interface WindowCrossing {
   threshold: number;
   /** Oldest first. */
   evidence: EvidenceRef[];
+  /** The distinct IPs and user agents of the evidence. */
+  observed: ObservedSet;
 }
 
 export type CountInWindowResult = WindowReply<WindowCrossing>;
@@ -73,6 +85,7 @@ function parseCrossing(text: string): WindowCrossing {
     windowMs: record.windowMs,
     threshold: record.threshold,
     evidence: record.evidence.map(toEvidenceRef),
+    observed: observedIn(record.evidence),
   };
 }
 
@@ -89,11 +102,11 @@ export function countInWindow(batch: RedisBatch, input: CountInWindowInput): Pro
   const { base } = input.keys;
   return batch.run(
     COUNT_IN_WINDOW_SCRIPT,
-    [`${base}:window`, `${base}:data`, input.keys.replayRecord(input.eventId)],
+    [`${base}:window`, `${base}:data`, input.keys.replayRecord(input.eventId), `${base}:counted`],
     [
       input.eventId,
       input.eventTimeMs,
-      encodePosition(input.position),
+      encodePosition(input.position, input.observed),
       input.windowMs,
       input.latenessMs,
       input.threshold,
@@ -101,6 +114,7 @@ export function countInWindow(batch: RedisBatch, input: CountInWindowInput): Pro
       input.nowMs,
       input.stateTtlMs,
       input.replayTtlMs,
+      COUNTED_IDS_KEPT,
     ],
     parseReply,
   );

@@ -67,7 +67,8 @@ describe('rule coverage (Redis)', () => {
       'identity.brute-force (positive) "the fifth failure within ten minutes fires, once for the burst":',
     );
     expect(text).toContain(
-      'expected identity.brute-force:identity.brute-force:user:alice@example.com:okta:bf-a4; got nothing',
+      'expected identity.brute-force:identity.brute-force:user:alice@example.com:okta:bf-a4, ' +
+        'identity.brute-force:identity.brute-force:user:alice@example.com:okta:bf-a6:burst; got nothing',
     );
     expect(text).toContain('4 of 9 fixtures failed.');
   });

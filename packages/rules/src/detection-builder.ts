@@ -24,8 +24,21 @@ export function deadlineSuffix(dueMs: number): string {
 
 export type DetectionBase = Pick<
   Detection,
-  'ruleId' | 'ruleVersion' | 'criteria' | 'category' | 'severity' | 'dedupKey' | 'entity' | 'ownerKey'
+  'ruleId' | 'ruleVersion' | 'criteria' | 'category' | 'severity' | 'dedupKey' | 'entity' | 'ownerKey' | 'ruleConfig'
 >;
+
+const ruleConfigs = new WeakMap<object, NonNullable<Detection['ruleConfig']>>();
+
+/** The parameters in force (as JSON) and the rules configuration's hash; computed once per configured rule. */
+export function ruleConfigOf<P>(rule: Rule<P>): NonNullable<Detection['ruleConfig']> {
+  let config = ruleConfigs.get(rule);
+  if (!config) {
+    const parameters = JSON.parse(JSON.stringify(rule.params ?? {})) as Record<string, never>;
+    config = { parameters, ...(rule.rulesHash ? { rulesHash: rule.rulesHash } : {}) };
+    ruleConfigs.set(rule, config);
+  }
+  return config;
+}
 
 /** The fields every detection of `rule` about `event` shares, with overrides (severity, owner) applied. */
 export function detectionBase<P>(rule: Rule<P>, event: VigilEvent, entity?: Entity): DetectionBase {
@@ -39,6 +52,7 @@ export function detectionBase<P>(rule: Rule<P>, event: VigilEvent, entity?: Enti
     dedupKey: rule.dedupKey(event),
     entity: { type: about.type, id: about.id },
     ownerKey: rule.ownerKey(event),
+    ruleConfig: ruleConfigOf(rule),
   };
 }
 

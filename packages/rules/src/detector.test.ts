@@ -1,6 +1,6 @@
 import { ManualClock, RetryableError } from '@vigil/runtime';
 import { Detection } from '@vigil/schema';
-import { silentLogger } from '@vigil/telemetry';
+import { recordingLogger, silentLogger } from '@vigil/telemetry';
 import { Redis } from 'ioredis';
 import { vi } from 'vitest';
 import { describe, expect, test } from '../../../test/fixtures/services';
@@ -56,10 +56,13 @@ describe('detector.processBatch (Redis)', () => {
     expect(detections.map((d) => [d.id, d.status])).toEqual([
       ['availability.service-down:availability.service-down:service:checkout:prober:c2', 'firing'],
       ['identity.brute-force:identity.brute-force:user:alice@example.com:okta:a4', 'firing'],
+      // alice's sixth failure is the burst going on: it adds to the incident the fifth opened.
+      ['identity.brute-force:identity.brute-force:user:alice@example.com:okta:a5:burst', 'firing'],
       ['availability.service-down:availability.service-down:service:checkout:prober:c4:resolved', 'resolved'],
     ]);
     for (const detection of detections) expect(Detection.parse(detection)).toEqual(detection);
-    const [, bruteForce, resolved] = detections;
+    const [, bruteForce, continuation, resolved] = detections;
+    expect(continuation?.burst).toEqual({ id: 'okta:a4', events: 6, continuation: true });
     expect(resolved?.attributes.downtimeSeconds).toBe(120);
     expect(resolved?.detectedAt).toBe(new Date(clock.now()).toISOString());
     // Evidence points back into the stream: alice's five failures at their offsets.
@@ -93,7 +96,7 @@ describe('detector.processBatch (Redis)', () => {
       logger: silentLogger,
     });
     expect(await restarted.processBatch(messages)).toEqual(first);
-    expect(first.detections).toHaveLength(3);
+    expect(first.detections).toHaveLength(4);
   });
 
   test('after a crash mid-stream, a redelivery from an earlier offset repeats only what those events caused', async ({
@@ -117,7 +120,15 @@ describe('detector.processBatch (Redis)', () => {
       ...messages.slice(5),
       ...asMessages(next, 'vigil.events', 12),
     ]);
-    expect(again.detections).toEqual([...firstHalf.detections, ...secondHalf.detections]);
+    // The same detections again, except that a6 goes on with the burst: the batch's continuation is a6's.
+    const [continuation, ...repeated] = [...again.detections].reverse();
+    expect(repeated.reverse()).toEqual(
+      [...firstHalf.detections, ...secondHalf.detections].filter((d) => !d.burst?.continuation),
+    );
+    expect(continuation).toMatchObject({
+      id: 'identity.brute-force:identity.brute-force:user:alice@example.com:okta:a6:burst',
+      burst: { id: 'okta:a4', events: 7, continuation: true },
+    });
   });
 
   test('the same event twice in one batch counts once and reports its detection once', async ({
@@ -186,6 +197,41 @@ describe('detector.processBatch (Redis)', () => {
     ]);
   });
 
+  test('replaying events counted long ago reports nothing late and logs no "event not counted"', async ({
+    redis,
+    uid,
+  }) => {
+    const logger = recordingLogger();
+    const detector = createDetector({
+      redis,
+      keyPrefix: `${uid}:`,
+      rules: catalog,
+      clock: new ManualClock(),
+      logger,
+    });
+    // A file of failed sign-ins (frank's two, gina's one) and an hour of later traffic, then the same file again.
+    const file = [
+      failedSignIn('f0', 'frank@example.com', 0),
+      failedSignIn('f1', 'frank@example.com', 1),
+      failedSignIn('g0', 'gina@example.com', 2),
+    ];
+    expect(await detector.processBatch(asMessages(file))).toEqual({ detections: [], late: [] });
+    await detector.processBatch(
+      asMessages([failedSignIn('f60', 'frank@example.com', 60), failedSignIn('g60', 'gina@example.com', 60)]),
+    );
+    const replay = await detector.processBatch(asMessages(file));
+    expect(replay).toEqual({ detections: [], late: [] });
+    expect(logger.lines.filter((line) => line.msg === 'event not counted')).toEqual([]);
+
+    // An event as old that was never counted is still reported as late, with the reason.
+    const neverSeen = failedSignIn('f-new', 'frank@example.com', 1);
+    const late = await detector.processBatch(asMessages([neverSeen]));
+    expect(late.late.map((entry) => entry.event.id)).toEqual(['okta:f-new']);
+    expect(logger.lines.filter((line) => line.msg === 'event not counted')).toEqual([
+      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ eventId: 'okta:f-new' }) }),
+    ]);
+  });
+
   test('events stamped far in the future are returned, not allowed to move windows forward', async ({
     redis,
     uid,
@@ -239,9 +285,9 @@ describe('detector.processBatch (Redis)', () => {
     await detector.processBatch(asMessages(mixedBatch));
     expect(pipeline).toHaveBeenCalledTimes(1);
     const [created] = pipeline.mock.results;
-    // 7 failed sign-ins: brute force and password spray each; 5 checks: service-down, slo-burn and
-    // commitment-breach each. Nothing else matches.
-    expect(created?.type === 'return' && created.value.length).toBe(7 * 2 + 5 * 3);
+    // 7 failed sign-ins: brute force, password spray and distributed password spray each; 5 checks:
+    // service-down, slo-burn and commitment-breach each. Nothing else matches.
+    expect(created?.type === 'return' && created.value.length).toBe(7 * 3 + 5 * 3);
   });
 
   test('rules that watch every sign-in or every event of a source cost one call per batch', async ({

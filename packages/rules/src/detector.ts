@@ -1,32 +1,36 @@
 import { errorMessage, type Clock } from '@vigil/runtime';
-import { EVENT_KINDS, entityKey, type Detection, type EventKind, type VigilEvent } from '@vigil/schema';
+import { EVENT_KINDS, type Detection, type EventKind, type VigilEvent } from '@vigil/schema';
 import { withSpan, type Logger } from '@vigil/telemetry';
 import type { Redis } from 'ioredis';
-import { BURN_RATE_SCRIPT, burnRate, burnRateSignature } from './burn-rate';
-import { CONSECUTIVE_STATE_SCRIPT, consecutiveState } from './consecutive-state';
-import { COUNT_IN_WINDOW_SCRIPT, countInWindow } from './count-in-window';
-import {
-  DEADLINE_SCRIPTS,
-  armDeadline,
-  claimDueDeadlines,
-  commitDeadlines,
-  deadlineKeys,
-  type DeadlineKeys,
-  type DeadlineResult,
-} from './deadline';
-import { DISTINCT_COUNT_SCRIPT, distinctCount } from './distinct-count';
+import { ALERT_GROUP_SCRIPT } from './alert-group';
+import { BURN_RATE_SCRIPT } from './burn-rate';
+import { coalesceContinuations } from './burst-detections';
+import { CONSECUTIVE_STATE_SCRIPT } from './consecutive-state';
+import { COUNT_IN_WINDOW_SCRIPT } from './count-in-window';
+import { DEADLINE_SCRIPTS, claimDueDeadlines, commitDeadlines, deadlineKeys } from './deadline';
+import { DISTINCT_COUNT_SCRIPT } from './distinct-count';
 import { formatDuration } from './duration';
+import {
+  EventContext,
+  ruleKeysFor,
+  type BatchEnv,
+  type BatchMessage,
+  type ContextSettings,
+} from './event-context';
 import type { StreamPosition } from './evidence';
 import { RedisBatch } from './redis-batch';
-import type { Rule, RuleContext, RuleVerdict } from './rule';
-import { SEQUENCE_SCRIPT, sequenceKey, sequenceStep } from './sequence';
-import { checkKeyPrefix, scopeKeys } from './state-keys';
+import type { Rule, RuleVerdict } from './rule';
+import { SEQUENCE_SCRIPT } from './sequence';
+import { checkKeyPrefix } from './state-keys';
+
+export type { BatchMessage } from './event-context';
 
 const HOUR = 3_600_000;
 /** Every script the detector runs; defined on the client before a batch's pipeline is made. */
 export const DETECTOR_SCRIPTS = [
   COUNT_IN_WINDOW_SCRIPT,
   CONSECUTIVE_STATE_SCRIPT,
+  ALERT_GROUP_SCRIPT,
   DISTINCT_COUNT_SCRIPT,
   BURN_RATE_SCRIPT,
   SEQUENCE_SCRIPT,
@@ -56,11 +60,6 @@ export interface DetectorOptions {
   timerLeaseMs?: number;
   /** At most this many deadline firings per rule per tick; the rest fire on the next tick. Default 500. */
   maxFiringsPerTick?: number;
-}
-
-export interface BatchMessage {
-  event: VigilEvent;
-  position: StreamPosition;
 }
 
 /** An event one or more rules did not count, and why; the service sends it to the late topic. */
@@ -108,199 +107,6 @@ interface Evaluation {
   messageIndex: number;
   rule: Rule;
   verdict: Promise<RuleVerdict>;
-}
-
-interface ContextSettings {
-  keyPrefix: string;
-  idleStateRetentionMs: number;
-  replayRetentionMs: number;
-  /** Per rule id: the keys of its batch-wide primitives, made once. */
-  ruleKeys: Map<string, RuleKeys>;
-}
-
-interface RuleKeys {
-  deadlines: DeadlineKeys;
-  deadlineGroup: string;
-  sequence: string;
-  sequenceGroup: string;
-}
-
-function ruleKeysFor(keyPrefix: string, ruleId: string): RuleKeys {
-  return {
-    deadlines: deadlineKeys(keyPrefix, ruleId),
-    deadlineGroup: `deadline|${ruleId}`,
-    sequence: sequenceKey(keyPrefix, ruleId),
-    sequenceGroup: `sequence|${ruleId}`,
-  };
-}
-
-/** What the contexts of one batch share. */
-interface BatchEnv {
-  batch: RedisBatch;
-  nowMs: number;
-  settings: ContextSettings;
-  /**
-   * Per rule and scope, the newest event time armed so far in this batch. An `arm` no newer than an
-   * earlier one of the same batch cannot change the deadline, nor resolve it (the earlier one, ahead
-   * of it in every delivery, would have), so it never goes to Redis.
-   */
-  armedUpTo: Map<string, number>;
-  /** Rule and scope pairs this batch already asked to arm, for `arm-if-absent`. */
-  armTouched: Set<string>;
-}
-
-const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
-
-/**
- * What a rule gets for one event. A class rather than an object of closures: one is made for every
- * rule that matches every event, so it must cost next to nothing.
- */
-class EventContext implements RuleContext {
-  private readonly batch: RedisBatch;
-  private readonly nowMs: number;
-  private readonly settings: ContextSettings;
-
-  constructor(
-    readonly rule: Rule,
-    private readonly message: BatchMessage,
-    readonly eventTimeMs: number,
-    private readonly env: BatchEnv,
-  ) {
-    this.batch = env.batch;
-    this.nowMs = env.nowMs;
-    this.settings = env.settings;
-  }
-
-  get params(): unknown {
-    return this.rule.params;
-  }
-
-  get position(): StreamPosition {
-    return this.message.position;
-  }
-
-  private ruleKeys(): RuleKeys {
-    const id = this.rule.id;
-    let keys = this.settings.ruleKeys.get(id);
-    if (!keys) this.settings.ruleKeys.set(id, (keys = ruleKeysFor(this.settings.keyPrefix, id)));
-    return keys;
-  }
-
-  private keysFor(scope: string | undefined) {
-    return scopeKeys(this.settings.keyPrefix, this.rule.id, scope ?? entityKey(this.message.event.entity));
-  }
-
-  countInWindow(spec: Parameters<RuleContext['countInWindow']>[0]) {
-    return countInWindow(this.batch, {
-      keys: this.keysFor(spec.scope),
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      windowMs: spec.windowMs,
-      latenessMs: spec.latenessMs,
-      threshold: spec.threshold,
-      maxEvidence: spec.maxEvidence,
-      nowMs: this.nowMs,
-      stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
-      replayTtlMs: this.settings.replayRetentionMs,
-    });
-  }
-
-  consecutiveState(spec: Parameters<RuleContext['consecutiveState']>[0]) {
-    return consecutiveState(this.batch, {
-      keys: this.keysFor(spec.scope),
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      succeeded: spec.succeeded,
-      failuresToTrip: spec.failuresToTrip,
-      latenessMs: spec.latenessMs,
-      nowMs: this.nowMs,
-      stateTtlMs: spec.latenessMs + Math.max(this.settings.idleStateRetentionMs, spec.retainMs ?? 0),
-      replayTtlMs: this.settings.replayRetentionMs,
-      region: spec.region,
-      regionsToTrip: spec.regionsToTrip,
-      regionWindowMs: spec.regionWindowMs,
-      commitment: spec.commitment,
-    });
-  }
-
-  distinctCount(spec: Parameters<RuleContext['distinctCount']>[0]) {
-    return distinctCount(this.batch, {
-      keys: this.keysFor(spec.scope),
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      value: spec.value,
-      windowMs: spec.windowMs,
-      latenessMs: spec.latenessMs,
-      threshold: spec.threshold,
-      maxEvidence: spec.maxEvidence,
-      nowMs: this.nowMs,
-      stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
-      replayTtlMs: this.settings.replayRetentionMs,
-    });
-  }
-
-  burnRate(spec: Parameters<RuleContext['burnRate']>[0]) {
-    const scope = `${spec.scope ?? entityKey(this.message.event.entity)}|${burnRateSignature(spec.conditions)}`;
-    let longestMs = 0;
-    for (const c of spec.conditions) longestMs = Math.max(longestMs, c.longMs);
-    return burnRate(this.batch, {
-      keys: scopeKeys(this.settings.keyPrefix, this.rule.id, scope),
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      good: spec.good,
-      budget: spec.budget,
-      conditions: spec.conditions,
-      minEvents: spec.minEvents,
-      latenessMs: spec.latenessMs,
-      maxEvidence: spec.maxEvidence,
-      nowMs: this.nowMs,
-      stateTtlMs: longestMs + spec.latenessMs + this.settings.idleStateRetentionMs,
-      replayTtlMs: this.settings.replayRetentionMs,
-    });
-  }
-
-  deadline(spec: Parameters<RuleContext['deadline']>[0]) {
-    const scope = spec.scope ?? entityKey(this.message.event.entity);
-    const key = `${this.rule.id}\u0000${scope}`;
-    if (spec.op === 'arm') {
-      const upTo = this.env.armedUpTo.get(key);
-      if (upTo !== undefined && this.eventTimeMs <= upTo) return UNCHANGED_DEADLINE;
-      this.env.armedUpTo.set(key, this.eventTimeMs);
-    } else if (this.env.armTouched.has(key)) {
-      return UNCHANGED_DEADLINE;
-    }
-    this.env.armTouched.add(key);
-    const keys = this.ruleKeys();
-    return armDeadline(this.batch, {
-      keys: keys.deadlines,
-      groupKey: keys.deadlineGroup,
-      op: spec.op,
-      scope,
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      dueAtMs: spec.dueAtMs,
-      nowMs: this.nowMs,
-    });
-  }
-
-  sequence(spec: Parameters<RuleContext['sequence']>[0]) {
-    const keys = this.ruleKeys();
-    return sequenceStep(this.batch, {
-      key: keys.sequence,
-      groupKey: keys.sequenceGroup,
-      op: spec.op,
-      subject: spec.subject,
-      eventId: this.message.event.id,
-      eventTimeMs: this.eventTimeMs,
-      position: this.message.position,
-      nowMs: this.nowMs,
-    });
-  }
 }
 
 export function createDetector(options: DetectorOptions): Detector {
@@ -395,20 +201,22 @@ export function createDetector(options: DetectorOptions): Detector {
       }
     });
 
-    for (const detection of detections.values()) {
-      logger.info(
-        {
-          detectionId: detection.id,
-          ruleId: detection.ruleId,
-          status: detection.status,
-          dedupKey: detection.dedupKey,
-        },
-        'detection',
-      );
+    const out = coalesceContinuations([...detections.values()]);
+    for (const detection of out) {
+      const fields = {
+        detectionId: detection.id,
+        ruleId: detection.ruleId,
+        status: detection.status,
+        dedupKey: detection.dedupKey,
+      };
+      // A burst's later events are many and change no one's page: not worth an info line each.
+      if (detection.burst?.continuation)
+        logger.debug({ ...fields, burstEvents: detection.burst.events }, 'detection');
+      else logger.info(fields, 'detection');
     }
     for (const entry of late)
       logger.warn({ eventId: entry.event.id, reason: entry.reason }, 'event not counted');
-    return { detections: [...detections.values()], late };
+    return { detections: out, late };
   }
 
   async function runTick(): Promise<TickResult> {

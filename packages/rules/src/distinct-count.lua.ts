@@ -5,20 +5,27 @@ import { LUA_HELPERS } from './lua-helpers';
  * the add, the count, the episode and the crossing record change together or not at all.
  *
  * KEYS: 1 values (zset: value -> time of its newest event), 2 data (hash: 'newest', 'from', 'until',
- *       and 'v:<value>' -> that newest event as evidence JSON), 3 this event's replay record.
+ *       and 'v:<value>' -> that newest event as evidence JSON), 3 this event's replay record,
+ *       4 counted (zset: values trimmed from the window -> time of their newest event, the newest ARGV 12).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 value, 5 window ms, 6 allowed lateness ms,
- *       7 threshold, 8 max evidence, 9 detected-at ms, 10 state TTL ms, 11 replay record TTL ms.
+ *       7 threshold, 8 max evidence, 9 detected-at ms, 10 state TTL ms, 11 replay record TTL ms,
+ *       12 how many trimmed values to keep.
  *
- * Replies: {'replayed', record} | {'duplicate'} | {'late', newest} | {'counted', count, inEpisode}
- *          | {'crossed', record}.
+ * Replies: {'replayed', record} | {'duplicate'} | {'late', newest}
+ *          | {'counted', count, inEpisode[, burst, burstEvents]} | {'crossed', record}. An event no newer
+ *          than its value's counted newest event (in the window,
+ *          or among the kept trimmed values) is a 'duplicate', never 'late': it could not change the count,
+ *          and a replayed file must not report as late what was counted.
  *
  * The window is the one ending at the newest event of the scope: an in-order event ends it, a late
  * one (within the lateness) counts toward it if it still falls inside. Each value counts once, at
  * its newest event; one burst fires once (the episode lasts until the count has been below the
- * threshold for a whole window), as in count-in-window.
+ * threshold for a whole window), as in count-in-window. As there, 'burst' / 'burst_events' in the data
+ * hash name the current burst and count its events (the distinct values at the crossing, then one for
+ * each new event inside the episode).
  */
 export const DISTINCT_COUNT_LUA = `${LUA_HELPERS}
-local values_key, data_key, replay_key = KEYS[1], KEYS[2], KEYS[3]
+local values_key, data_key, replay_key, counted_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, t, value = ARGV[1], tonumber(ARGV[2]), ARGV[4]
 local W, L, N = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local max_evidence = tonumber(ARGV[8])
@@ -26,7 +33,7 @@ local field = 'v:' .. value
 
 local function replay_or(kind, extra)
   local record = redis.call('GET', replay_key)
-  if record then return { 'replayed', record } end
+  if record then return replay_reply(record) end
   if extra then return { kind, extra } end
   return { kind }
 end
@@ -37,10 +44,13 @@ local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until', field)
 local newest = tonumber(meta[1])
 if meta[4] then
   local latest = cjson.decode(meta[4])
-  if latest.id == id then return replay_or('duplicate') end
-  if t <= latest.time and not (newest and t < newest - L) then return replay_or('duplicate') end
+  if latest.id == id or t <= latest.time then return replay_or('duplicate') end
 end
-if newest and t < newest - L then return replay_or('late', meta[1]) end
+if newest and t < newest - L then
+  local trimmed = redis.call('ZSCORE', counted_key, value)
+  if trimmed and t <= tonumber(trimmed) then return replay_or('duplicate') end
+  return replay_or('late', meta[1])
+end
 
 redis.call('ZADD', values_key, t, value)
 local entry = '{"id":' .. cjson.encode(id) .. ',"time":' .. num(t) .. ',"value":' .. cjson.encode(value)
@@ -48,10 +58,12 @@ local entry = '{"id":' .. cjson.encode(id) .. ',"time":' .. num(t) .. ',"value":
 if not newest or t > newest then newest = t end
 
 local horizon = '(' .. num(newest - L - W)
-local expired = redis.call('ZRANGEBYSCORE', values_key, '-inf', horizon)
+local expired = redis.call('ZRANGEBYSCORE', values_key, '-inf', horizon, 'WITHSCORES')
 if #expired > 0 then
-  for i, v in ipairs(expired) do expired[i] = 'v:' .. v end
-  hdel_all(data_key, expired)
+  remember_counted(counted_key, expired, tonumber(ARGV[12]), ARGV[10])
+  local fields = {}
+  for i = 1, #expired, 2 do fields[#fields + 1] = 'v:' .. expired[i] end
+  hdel_all(data_key, fields)
   redis.call('ZREMRANGEBYSCORE', values_key, '-inf', horizon)
 end
 
@@ -78,7 +90,17 @@ redis.call('HSET', data_key, unpack(update))
 redis.call('PEXPIRE', values_key, ARGV[10])
 redis.call('PEXPIRE', data_key, ARGV[10])
 
-if not fired then return { 'counted', tostring(count), in_episode and '1' or '0' } end
+if not fired then
+  if in_episode then
+    local burst = redis.call('HGET', data_key, 'burst')
+    if burst then
+      local events = redis.call('HINCRBY', data_key, 'burst_events', 1)
+      redis.call('SET', replay_key, burst_marker(burst, events), 'PX', ARGV[10])
+      return { 'counted', tostring(count), '1', burst, tostring(events) }
+    end
+  end
+  return { 'counted', tostring(count), in_episode and '1' or '0' }
+end
 local earlier = redis.call('GET', replay_key)
 if earlier then return { 'replayed', earlier } end
 
@@ -105,5 +127,6 @@ local record = cjson.encode({
   detectedAt = tonumber(ARGV[9]), windowMs = W, threshold = N, evidence = evidence,
 })
 redis.call('SET', replay_key, record, 'PX', ARGV[11])
+redis.call('HSET', data_key, 'burst', id, 'burst_events', count)
 return { 'crossed', record }
 `;

@@ -66,7 +66,21 @@ describe('distinct count in window (Redis)', () => {
       ['e2', '2'],
       ['e3', '3'],
     ]);
-    expect(await c.add('e4', 'dave', 4)).toEqual({ kind: 'counted', count: 4, inEpisode: true });
+    // The burst goes on: named by its crossing event, with its events so far.
+    expect(await c.add('e4', 'dave', 4)).toEqual({
+      kind: 'counted',
+      count: 4,
+      inEpisode: true,
+      burst: { id: 'e3', events: 4 },
+    });
+    // Redelivered, it repeats the same answer, so the same continuation is built again.
+    expect(await c.add('e4', 'dave', 4)).toEqual({
+      kind: 'counted',
+      count: 0,
+      inEpisode: true,
+      burst: { id: 'e3', events: 4 },
+    });
+    expect(await c.add('e5', 'erin', 5)).toMatchObject({ burst: { id: 'e3', events: 5 } });
   });
 
   test('a value exactly one window old still counts; a millisecond older does not', async ({
@@ -114,6 +128,22 @@ describe('distinct count in window (Redis)', () => {
     expect(await c.add('in-time', 'bob', 15)).toEqual({ kind: 'counted', count: 2, inEpisode: false });
     expect(await c.add('older-alice', 'alice', 16)).toEqual({ kind: 'duplicate' });
     expect(await c.add('carol', 'carol', 17)).toMatchObject({ kind: 'crossed', crossing: { count: 3 } });
+  });
+
+  test('a replay of events whose values were counted and trimmed is a duplicate, not late', async ({
+    redis,
+    uid,
+  }) => {
+    const c = counter(redis, uid, { threshold: 100 });
+    await c.add('alice-0', 'alice', 0);
+    await c.add('bob-1', 'bob', 1);
+    // An hour later: alice and bob are trimmed from the window.
+    await c.add('carol-60', 'carol', 60);
+    expect(await c.add('alice-0', 'alice', 0)).toEqual({ kind: 'duplicate' });
+    expect(await c.add('bob-1', 'bob', 1)).toEqual({ kind: 'duplicate' });
+    // Never counted: late. A newer event of a trimmed value was not counted either: late.
+    expect(await c.add('dave-1', 'dave', 1)).toEqual({ kind: 'late', newestMs: T0 + 60 * MINUTE });
+    expect(await c.add('alice-2', 'alice', 2)).toEqual({ kind: 'late', newestMs: T0 + 60 * MINUTE });
   });
 
   test('fires again only after a quiet window; old values are trimmed', async ({ redis, uid }) => {

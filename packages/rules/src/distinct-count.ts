@@ -1,14 +1,22 @@
 import type { EvidenceRef } from '@vigil/schema';
 import { z } from 'zod';
 import { DISTINCT_COUNT_LUA } from './distinct-count.lua';
-import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
+import {
+  StoredEvidence,
+  encodePosition,
+  observedIn,
+  toEvidenceRef,
+  type Observed,
+  type ObservedSet,
+  type StreamPosition,
+} from './evidence';
 import type { LuaScript, RedisBatch } from './redis-batch';
 import type { ScopeKeys } from './state-keys';
-import { parseWindowReply, type WindowReply } from './window-reply';
+import { COUNTED_IDS_KEPT, parseWindowReply, type WindowReply } from './window-reply';
 
 export const DISTINCT_COUNT_SCRIPT: LuaScript = {
   name: 'vigilDistinctCount',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   lua: DISTINCT_COUNT_LUA,
 };
 
@@ -17,6 +25,8 @@ export interface DistinctCountInput {
   eventId: string;
   eventTimeMs: number;
   position: StreamPosition;
+  /** The event's IP and user agent, kept with it as evidence. */
+  observed?: Observed;
   /** What is counted once however often it appears, e.g. the user. */
   value: string;
   windowMs: number;
@@ -47,6 +57,8 @@ export interface DistinctCrossing {
   values: string[];
   /** One event per value (its newest), oldest first. */
   evidence: EvidenceRef[];
+  /** The distinct IPs and user agents of the evidence. */
+  observed: ObservedSet;
 }
 
 export type DistinctCountResult = WindowReply<DistinctCrossing>;
@@ -76,6 +88,7 @@ function parseCrossing(text: string): DistinctCrossing {
     threshold: record.threshold,
     values: record.evidence.map((entry) => entry.value),
     evidence: record.evidence.map(toEvidenceRef),
+    observed: observedIn(record.evidence),
   };
 }
 
@@ -91,11 +104,11 @@ export function distinctCount(batch: RedisBatch, input: DistinctCountInput): Pro
   const { base } = input.keys;
   return batch.run(
     DISTINCT_COUNT_SCRIPT,
-    [`${base}:values`, `${base}:data`, input.keys.replayRecord(input.eventId)],
+    [`${base}:values`, `${base}:data`, input.keys.replayRecord(input.eventId), `${base}:counted`],
     [
       input.eventId,
       input.eventTimeMs,
-      encodePosition(input.position),
+      encodePosition(input.position, input.observed),
       input.value,
       input.windowMs,
       input.latenessMs,
@@ -104,6 +117,7 @@ export function distinctCount(batch: RedisBatch, input: DistinctCountInput): Pro
       input.nowMs,
       input.stateTtlMs,
       input.replayTtlMs,
+      COUNTED_IDS_KEPT,
     ],
     parseReply,
   );

@@ -1,4 +1,7 @@
 import {
+  ALERT_FINGERPRINT,
+  ALERT_SEVERITY,
+  ALERT_STARTS_AT,
   BACKUP_STATE,
   CHANGE,
   JOB_ID,
@@ -101,27 +104,63 @@ export function uptimeCheck(spec: FixtureEventSpec & { service: string; region?:
   };
 }
 
+/**
+ * One alert of an Alertmanager delivery as the normaliser makes it: failure at its start while it fires,
+ * success at its end once resolved; the id names the alert instance and its status, as Alertmanager's do.
+ */
+export function alertEvent(spec: {
+  fingerprint: string;
+  service: string;
+  startsAt: number;
+  /** Set for a resolved alert. */
+  endsAt?: number;
+  severity?: string;
+}): VigilEvent {
+  const firing = spec.endsAt === undefined;
+  const startsAt = fixtureTime(spec.startsAt);
+  const status = firing ? 'firing' : 'resolved';
+  return {
+    ...event({
+      id: `${spec.fingerprint}:${startsAt}:${status}`,
+      source: 'alertmanager',
+      kind: 'uptime_check',
+      action: 'alert:ServiceDown',
+      at: spec.endsAt ?? spec.startsAt,
+      entity: { type: 'service', id: spec.service },
+      outcome: firing ? 'failure' : 'success',
+      attributes: {
+        [ALERT_FINGERPRINT]: spec.fingerprint,
+        [ALERT_STARTS_AT]: startsAt,
+        [ALERT_SEVERITY]: spec.severity ?? 'critical',
+      },
+    }),
+    raw: { fingerprint: spec.fingerprint, status },
+  };
+}
+
 /** An account change (`vigil.change`) by an admin, about `entity` (a user unless said otherwise). */
 export function accountChange(spec: {
   id: string;
   at: number;
-  change: Change;
+  /** Absent for a change the vocabulary has no word for (a member's roles edited). */
+  change?: Change;
   entity: Entity;
   actor?: string;
   outcome?: Outcome;
   source?: string;
   kind?: 'account_change' | 'api_activity';
+  attributes?: Attributes;
 }): VigilEvent {
   return event({
     id: spec.id,
     source: spec.source ?? 'okta',
     kind: spec.kind ?? 'account_change',
-    action: spec.change,
+    action: spec.change ?? 'update',
     at: spec.at,
     entity: spec.entity,
     outcome: spec.outcome ?? 'success',
     actor: { user: spec.actor ?? 'admin@example.com', ip: '198.51.100.4' },
-    attributes: { [CHANGE]: spec.change },
+    attributes: { ...(spec.change ? { [CHANGE]: spec.change } : {}), ...spec.attributes },
   });
 }
 
@@ -133,6 +172,7 @@ export function apiCall(spec: {
   source?: string;
   outcome?: Outcome;
   attributes?: Attributes;
+  ip?: string;
 }): VigilEvent {
   return event({
     id: spec.id,
@@ -142,7 +182,7 @@ export function apiCall(spec: {
     at: spec.at,
     entity: { type: 'resource', id: 'ec2' },
     outcome: spec.outcome ?? 'success',
-    actor: { user: spec.user, ip: '198.51.100.9' },
+    actor: { user: spec.user, ip: spec.ip ?? '198.51.100.9' },
     attributes: spec.attributes ?? {},
   });
 }

@@ -141,6 +141,8 @@ function compare(rule: Rule, fixture: RuleFixture, detections: readonly Detectio
     if (!detection) return;
     if (detection.status !== expected.status)
       problems.push(`${detection.id}: status ${detection.status}, expected ${expected.status}`);
+    if (expected.burstEvents !== undefined && detection.burst?.events !== expected.burstEvents)
+      problems.push(`${detection.id}: burst events ${detection.burst?.events}, expected ${expected.burstEvents}`);
     if (expected.severity && detection.severity !== expected.severity)
       problems.push(`${detection.id}: severity ${detection.severity}, expected ${expected.severity}`);
     for (const [key, value] of Object.entries(expected.attributes ?? {})) {

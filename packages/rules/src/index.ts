@@ -15,6 +15,10 @@ export { RuleOverride, RuleOverrides, applyOverrides } from './rule-overrides';
 export { Duration, formatDuration } from './duration';
 export { bruteForceRule, BruteForceParameters } from './identity/brute-force.rule';
 export { passwordSprayRule, PasswordSprayParameters } from './identity/password-spray.rule';
+export {
+  passwordSprayDistributedRule,
+  PasswordSprayDistributedParameters,
+} from './identity/password-spray-distributed.rule';
 export { mfaRemovedRule, MfaRemovedParameters } from './identity/mfa-removed.rule';
 export { adminGrantedRule, AdminGrantedParameters } from './identity/admin-granted.rule';
 export { deprovisionedAccessRule, DeprovisionedAccessParameters } from './identity/deprovisioned-access.rule';
@@ -79,3 +83,12 @@ export {
   backupJob,
   restoreTest,
 } from './fixture-events';
+export {
+  loadRulesDirectory,
+  runRuleTests,
+  formatRuleTests,
+  runBacktest,
+  readEventLines,
+} from './custom';
+export type { RulesDirectory, RuleTestOutcome, BacktestResult } from './custom';
+export { rulesCommand } from './cli/rules-command';

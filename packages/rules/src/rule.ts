@@ -1,5 +1,6 @@
 import type { Category, Detection, EventKind, Severity, VigilEvent } from '@vigil/schema';
 import type { z } from 'zod';
+import type { AlertGroupResult } from './alert-group';
 import type { BurnCondition, BurnRateResult } from './burn-rate';
 import type { CommitmentSpec, ConsecutiveStateResult } from './consecutive-state';
 import type { CountInWindowResult } from './count-in-window';
@@ -29,6 +30,8 @@ export interface Rule<P = unknown> {
   readonly parameters: z.ZodType<P>;
   /** The parameters in force. */
   readonly params: P;
+  /** sha256 of the rules configuration the rule was loaded with (override file and rules directory), when loaded. */
+  readonly rulesHash?: string;
   /** Events that must and must not make it fire, with what it must emit. */
   readonly fixtures: RuleFixtures;
   /** Who owns an incident from this rule in the owners map: a service, a source or the rule. */
@@ -89,6 +92,19 @@ export interface RuleContext<P = unknown> {
     /** Keep idle state at least this long (wall clock), e.g. a whole commitment period. */
     retainMs?: number;
   }): Promise<ConsecutiveStateResult>;
+  /**
+   * Up/down state of a service from its group of alerts (Alertmanager): down while `alertsToTrip` of them
+   * fire, or one with `tripsAlone`, from the earliest `startsAtMs`; up when all have resolved. The event's
+   * time is the alert's startsAt while it fires and its endsAt once resolved.
+   */
+  alertGroup(spec: {
+    firing: boolean;
+    fingerprint: string;
+    startsAtMs: number;
+    tripsAlone: boolean;
+    alertsToTrip: number;
+    scope?: string;
+  }): Promise<AlertGroupResult>;
   /** How many distinct `value`s (e.g. users per IP) the scope saw within the window; fires once per burst. */
   distinctCount(spec: {
     value: string;
@@ -153,6 +169,11 @@ export interface RuleFixture {
     idSuffix?: string;
     attributes?: Detection['attributes'];
     severity?: Detection['severity'];
+    /**
+     * For a burst's continuation (`idSuffix: 'burst'`, the batch's later events of a burst that fired):
+     * the events the burst had counted by then.
+     */
+    burstEvents?: number;
   }>;
 }
 

@@ -31,6 +31,7 @@ export function stubContext<P>(
     eventTimeMs,
     countInWindow: unused('countInWindow'),
     consecutiveState: unused('consecutiveState'),
+    alertGroup: unused('alertGroup'),
     distinctCount: unused('distinctCount'),
     burnRate: unused('burnRate'),
     deadline: unused('deadline'),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DeadLetter } from './dead-letter';
 import { Detection } from './detection';
 import { VigilEvent } from './event';
+import { OcsfFinding } from './ocsf-finding';
 
 /** Every stream, its schema and its key. Producers and consumers validate against the same entry. */
 export const TOPICS = {
@@ -9,6 +10,8 @@ export const TOPICS = {
   eventsDlq: { name: 'vigil.events.dlq', schema: DeadLetter, key: 'source' },
   detections: { name: 'vigil.detections', schema: Detection, key: 'dedupKey' },
   detectionsDlq: { name: 'vigil.detections.dlq', schema: DeadLetter, key: 'stage' },
+  /** OCSF 1.3.0 Incident (2005) and Detection (2004) findings, keyed by incident id (docs/findings.md). */
+  findingsOcsf: { name: 'vigil.findings.ocsf', schema: OcsfFinding, key: 'incidentId' },
 } as const satisfies Record<string, { name: string; schema: z.ZodType; key: string }>;
 
 export type TopicId = keyof typeof TOPICS;

@@ -63,6 +63,42 @@ describe('alertmanager normaliser', () => {
     expect(alertmanagerNormalizer.normalize(noFingerprint, ctx)).toMatchObject({ ok: false, errors: [{ path: 'fingerprint' }] });
   });
 
+  it("takes the service from the source's serviceLabels when it names them, in their order", async () => {
+    const token = 'alertmanager-bearer-token-0456';
+    const source: SourceDefinition = {
+      name: 'am-team',
+      format: 'alertmanager',
+      secret: token,
+      auth: { type: 'bearer', secretEnv: 'ALERTMANAGER_TOKEN' },
+      rateLimit: { eventsPerSecond: 100, burst: 100 },
+      serviceLabels: ['app', 'component'],
+    };
+    const bus = new RecordingBus();
+    const topics = topicNames('test.');
+    const app = buildIngestServer({ bus, topics, sources: [source], logger: silentLogger, clock: new ManualClock() });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events/am-team',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: alertmanagerWebhook([
+          alertmanagerAlert({ labels: { alertname: 'A', app: 'payments', component: 'db', service: 'ignored' } }),
+          alertmanagerAlert({ fingerprint: 'cccc', labels: { alertname: 'B', component: 'ledger' } }),
+          alertmanagerAlert({ fingerprint: 'dddd', labels: { alertname: 'C', service: 'not-a-named-label' } }),
+        ]),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        accepted: 2,
+        rejected: 1,
+        error: { details: [{ index: 2, reason: 'the alert names no service', errors: [{ message: 'none of the labels app, component is set' }] }] },
+      });
+      expect(bus.written.get(topics.events)?.map((m) => m.key)).toEqual(['service:payments', 'service:ledger']);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('splits a version 4 webhook into its alerts and refuses other versions', () => {
     const body = alertmanagerWebhook([alertmanagerAlert(), alertmanagerAlert({ fingerprint: 'bbbb' })]);
     expect(alertmanagerNormalizer.split(body)).toMatchObject({ ok: true, items: [{ fingerprint: '1a30ba71cca2921f' }, { fingerprint: 'bbbb' }] });

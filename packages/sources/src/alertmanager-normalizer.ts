@@ -1,4 +1,7 @@
 import {
+  ALERT_FINGERPRINT,
+  ALERT_SEVERITY,
+  ALERT_STARTS_AT,
   CHECK_NAME,
   ERROR,
   fieldErrors,
@@ -29,11 +32,11 @@ const AlertmanagerWebhook = z.object({
   alerts: z.array(z.unknown()),
 });
 
-/** The labels that name the affected service, in order of preference. */
-const SERVICE_LABELS = ['service', 'job', 'instance'] as const;
+/** The labels that name the affected service, in order of preference, unless the source names its own. */
+const SERVICE_LABELS: readonly string[] = ['service', 'job', 'instance'];
 
-function serviceOf(labels: Record<string, string>): string | undefined {
-  for (const label of SERVICE_LABELS) {
+function serviceOf(labels: Record<string, string>, names: readonly string[]): string | undefined {
+  for (const label of names) {
     const value = labels[label]?.trim();
     if (value) return value;
   }
@@ -49,7 +52,8 @@ function endTime(endsAt: string | undefined): string | undefined {
 
 /**
  * Prometheus Alertmanager webhooks: one availability event (kind `uptime_check`) per alert, failure
- * while it fires and success once resolved, so the availability rules treat an alert like a check.
+ * while it fires (at its startsAt) and success once resolved (at its endsAt). The alert's fingerprint and
+ * start go along, so `availability.alerts-down` can treat the service's alerts as a group.
  */
 export const alertmanagerNormalizer: Normalizer = {
   split(body) {
@@ -64,18 +68,18 @@ export const alertmanagerNormalizer: Normalizer = {
     return checkBatchSize(parsed.data.alerts);
   },
 
-  normalize(item, { source, receivedAt }): NormalizeResult {
+  normalize(item, { source, receivedAt, serviceLabels = SERVICE_LABELS }): NormalizeResult {
     const parsed = AlertmanagerAlert.safeParse(item);
     if (!parsed.success) {
       return { ok: false, reason: 'does not match the Alertmanager alert format', errors: fieldErrors(parsed.error) };
     }
     const alert = parsed.data;
-    const service = serviceOf(alert.labels);
+    const service = serviceOf(alert.labels, serviceLabels);
     if (!service) {
       return {
         ok: false,
         reason: 'the alert names no service',
-        errors: [{ path: 'labels', message: `none of the labels ${SERVICE_LABELS.join(', ')} is set` }],
+        errors: [{ path: 'labels', message: `none of the labels ${serviceLabels.join(', ')} is set` }],
       };
     }
     const firing = alert.status === 'firing';
@@ -98,8 +102,9 @@ export const alertmanagerNormalizer: Normalizer = {
         [CHECK_NAME]: alertname,
         ...(region ? { [REGION]: region } : {}),
         [ERROR]: firing ? (alert.annotations.summary ?? alert.annotations.description ?? alertname) : null,
-        'alertmanager.fingerprint': alert.fingerprint,
-        'alertmanager.severity': alert.labels.severity ?? null,
+        [ALERT_FINGERPRINT]: alert.fingerprint,
+        [ALERT_STARTS_AT]: new Date(alert.startsAt).toISOString(),
+        [ALERT_SEVERITY]: alert.labels.severity ?? null,
         'alertmanager.instance': alert.labels.instance ?? null,
         'alertmanager.job': alert.labels.job ?? null,
       },

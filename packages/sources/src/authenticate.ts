@@ -33,6 +33,20 @@ export function githubSignature(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+export const STANDARD_WEBHOOK_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+
+/** A Standard Webhooks `v1,<base64>` signature for a message, keyed by the secret (`whsec_<base64 key>`). */
+export function standardWebhookSignature(secret: string, id: string, timestamp: string, body: Buffer | string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
+}
+
+function timestampProblem(timestamp: string, nowMs: number, toleranceSeconds: number): string | undefined {
+  if (!/^\d{9,11}$/.test(timestamp)) return 'expected Unix seconds';
+  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
+  return skew > toleranceSeconds ? `outside the ${toleranceSeconds} s window (replayed or clock skew)` : undefined;
+}
+
 /**
  * Checks a request against the source's configured credential. The answer says which header was
  * missing or wrong, never what was expected.
@@ -59,17 +73,8 @@ export function authenticate(source: SourceDefinition, headers: Headers, rawBody
     case 'hmac-sha256': {
       const timestamp = single(headers, auth.timestampHeader);
       if (timestamp === undefined) return { ok: false, header: auth.timestampHeader, problem: 'missing' };
-      if (!/^\d{9,11}$/.test(timestamp)) {
-        return { ok: false, header: auth.timestampHeader, problem: 'expected Unix seconds' };
-      }
-      const skew = Math.abs(nowMs / 1000 - Number(timestamp));
-      if (skew > auth.toleranceSeconds) {
-        return {
-          ok: false,
-          header: auth.timestampHeader,
-          problem: `outside the ${auth.toleranceSeconds} s window (replayed or clock skew)`,
-        };
-      }
+      const late = timestampProblem(timestamp, nowMs, auth.toleranceSeconds);
+      if (late) return { ok: false, header: auth.timestampHeader, problem: late };
       const signature = single(headers, auth.signatureHeader);
       if (signature === undefined) return { ok: false, header: auth.signatureHeader, problem: 'missing' };
       const expected = `${auth.signaturePrefix}${hmacSignature(source.secret, timestamp, rawBody)}`;
@@ -86,6 +91,21 @@ export function authenticate(source: SourceDefinition, headers: Headers, rawBody
       return constantTimeEqual(signature.toLowerCase(), githubSignature(source.secret, rawBody))
         ? { ok: true }
         : { ok: false, header: GITHUB_SIGNATURE_HEADER, problem: 'signature does not match the body' };
+    }
+    case 'standard-webhooks': {
+      const { id: idHeader, timestamp: timestampHeader, signature: signatureHeader } = STANDARD_WEBHOOK_HEADERS;
+      const id = single(headers, idHeader);
+      if (!id) return { ok: false, header: idHeader, problem: 'missing' };
+      const timestamp = single(headers, timestampHeader);
+      if (timestamp === undefined) return { ok: false, header: timestampHeader, problem: 'missing' };
+      const late = timestampProblem(timestamp, nowMs, auth.toleranceSeconds);
+      if (late) return { ok: false, header: timestampHeader, problem: late };
+      const signatures = single(headers, signatureHeader);
+      if (signatures === undefined) return { ok: false, header: signatureHeader, problem: 'missing' };
+      const expected = standardWebhookSignature(source.secret, id, timestamp, rawBody);
+      return signatures.split(' ').some((candidate) => constantTimeEqual(candidate, expected))
+        ? { ok: true }
+        : { ok: false, header: signatureHeader, problem: 'no v1 signature matches the body' };
     }
   }
 }

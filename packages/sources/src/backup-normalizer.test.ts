@@ -98,6 +98,22 @@ describe('backup normaliser: AWS Backup EventBridge events', () => {
     });
   });
 
+  it('a restore job is about the resource whose backup was restored, never the restored copy', () => {
+    const restored = 'arn:aws:rds:eu-west-1:123456789012:db:db-main-restore-test';
+    const event = normalize(awsRestoreJobEvent({}, { resources: [restored] }));
+    expect(event.entity).toEqual({ type: 'resource', id: 'arn:aws:rds:eu-west-1:123456789012:db:db-main' });
+    expect(backupNormalizer.normalize(awsRestoreJobEvent({ sourceResourceArn: undefined }, { resources: [restored] }), ctx)).toMatchObject({
+      ok: false,
+      reason: 'the restore job names no source resource',
+      errors: [{ path: 'detail.sourceResourceArn' }],
+    });
+  });
+
+  it("Vigil's record: a backup expired by its retention is no failure", () => {
+    const event = normalize(vigilBackupRecord({ state: 'expired', finishedAt: '2026-11-22T02:14:30Z' }));
+    expect(event).toMatchObject({ outcome: 'unknown', attributes: { 'vigil.backup_state': 'expired' } });
+  });
+
   it('maps a deleted recovery point to backup-deleted at the time AWS reported it', () => {
     const event = normalize(awsRecoveryPointEvent());
     expect(event).toMatchObject({

@@ -89,6 +89,8 @@ const AwsBackupDetail = z
     resourceArn: z.string().optional(),
     recoveryPointArn: z.string().optional(),
     createdResourceArn: z.string().optional(),
+    /** Restore jobs: the resource whose backup was restored (what a restore test proves recoverable). */
+    sourceResourceArn: z.string().optional(),
     backupVaultName: z.string().optional(),
     resourceType: z.string().optional(),
     statusMessage: z.string().optional(),
@@ -101,10 +103,10 @@ const AwsBackupDetail = z
         backupRuleId: z.string().optional(),
         restoreTestingPlanArn: z.string().optional(),
       })
-      .passthrough()
+      .loose()
       .optional(),
   })
-  .passthrough()
+  .loose()
   .refine((d) => d.state !== undefined || d.status !== undefined, {
     message: 'has neither state nor status',
     path: ['state'],
@@ -151,7 +153,9 @@ function normalizeVigilRecord(item: unknown, source: string, receivedAt: string)
     time: new Date(r.time ?? r.finishedAt ?? r.startedAt).toISOString(),
     receivedAt,
     entity: { type: 'service', id: r.service },
-    outcome: outcomeOf(r.state),
+    // In Vigil's record, `expired` is a backup aged out by its retention: no failure. (An AWS Backup job
+    // that EXPIRED never ran in its window, which is one.)
+    outcome: r.state === 'expired' ? 'unknown' : outcomeOf(r.state),
     actor: {},
     attributes: {
       [JOB_ID]: r.job,
@@ -191,12 +195,20 @@ function normalizeAwsEvent(item: unknown, source: string, receivedAt: string): N
     const field = isRestore ? 'restoreJobId' : 'backupJobId';
     return { ok: false, reason: `does not match the AWS Backup "${detailType}" detail`, errors: [{ path: `detail.${field}`, message: 'required' }] };
   }
-  const resource = d.resourceArn ?? e.resources[0] ?? d.recoveryPointArn;
+  // A restore proves the source resource recoverable; `resources[0]` of a restore job is the restored copy,
+  // a one-off resource that must not become the entity (nor get a restore-test deadline of its own).
+  const resource = isRestore
+    ? (d.sourceResourceArn ?? d.resourceArn)
+    : (d.resourceArn ?? e.resources[0] ?? d.recoveryPointArn);
   if (!resource) {
     return {
       ok: false,
-      reason: 'the event names no resource',
-      errors: [{ path: 'detail.resourceArn', message: 'none of detail.resourceArn, resources[0], detail.recoveryPointArn is set' }],
+      reason: isRestore ? 'the restore job names no source resource' : 'the event names no resource',
+      errors: [
+        isRestore
+          ? { path: 'detail.sourceResourceArn', message: 'required: the resource whose backup was restored' }
+          : { path: 'detail.resourceArn', message: 'none of detail.resourceArn, resources[0], detail.recoveryPointArn is set' },
+      ],
     };
   }
   const deleted = state === 'deleted';

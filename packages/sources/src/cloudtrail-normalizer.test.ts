@@ -46,6 +46,8 @@ describe('cloudtrail normaliser: console sign-in', () => {
         'aws.error_code': null,
         'aws.error_message': 'Failed authentication',
         'vigil.interface': 'console',
+        'vigil.tenant': AWS_ACCOUNT,
+        'vigil.user_agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0',
         'vigil.mfa_used': false,
       },
       raw: consoleLogin(),

@@ -8,6 +8,9 @@ import {
   type FieldError,
   type Outcome,
   type VigilEvent,
+  TENANT,
+  USER_AGENT,
+  USER_AGENT_MAX,
 } from '@vigil/schema';
 import { checkBatchSize } from './generic-normalizer';
 import type { Normalizer, NormalizeResult } from './normalizer';
@@ -105,6 +108,9 @@ export const cloudtrailNormalizer: Normalizer = {
     };
     if (unwrapped.detailType) attributes['aws.eventbridge.detail_type'] = unwrapped.detailType;
     if (change) attributes[CHANGE] = change;
+    const account = accountOf(record);
+    if (account) attributes[TENANT] = account;
+    if (record.userAgent) attributes[USER_AGENT] = record.userAgent.slice(0, USER_AGENT_MAX);
     if (isRoot(record)) attributes[ROOT] = true;
     if (kind === 'authentication') {
       attributes[INTERFACE] = 'console';

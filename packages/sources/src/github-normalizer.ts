@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CHANGE,
   fieldErrors,
@@ -40,7 +41,8 @@ const EpochOrIso = z.union([z.number(), z.string().min(1)]);
 /** An audit-log event as the REST API (`GET /orgs/{org}/audit-log`) and audit-log streaming write it. */
 export const GithubAuditEvent = z.object({
   action: z.string().min(1).max(200),
-  _document_id: z.string().min(1).max(200),
+  /** GitHub's id of the event; some exports leave it out, and the id is then derived from the content. */
+  _document_id: z.string().min(1).max(200).optional(),
   /** Milliseconds since the epoch. */
   '@timestamp': EpochOrIso.optional(),
   created_at: EpochOrIso.optional(),
@@ -180,7 +182,7 @@ function normalizeAuditEvent(item: unknown, { source, receivedAt }: NormalizeCon
   };
   if (mapping.change) attributes[CHANGE] = mapping.change;
   return ok({
-    id: `${source}:${e._document_id}`,
+    id: `${source}:${e._document_id ?? contentId(item)}`,
     source,
     kind: mapping.kind,
     action: e.action,
@@ -223,6 +225,8 @@ function mapAuditAction(e: GithubAuditEvent): Mapping {
       return { kind: 'account_change', subject: e.user ?? e.actor, change: 'mfa-removed' };
     case 'org.disable_two_factor_requirement':
     case 'business.disable_two_factor_requirement':
+    case 'org.disable_saml': // SAML single sign-on switched off: no more identity-provider MFA
+    case 'business.disable_saml':
       return { kind: 'api_activity', orgWide: true, change: 'mfa-policy-weakened' };
     default:
       return { kind: 'api_activity' };
@@ -260,4 +264,23 @@ function ok(event: VigilEvent): NormalizeResult {
 
 function fail(reason: string, errors: FieldError[]): NormalizeResult {
   return { ok: false, reason, errors };
+}
+
+/**
+ * A stable id for an audit event without `_document_id`: the sha256 of its content with keys in a
+ * fixed order, so the same event, delivered again or exported again, gets the same id.
+ */
+function contentId(item: unknown): string {
+  return `sha256:${createHash('sha256').update(stableJson(item)).digest('hex').slice(0, 40)}`;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as Record<string, unknown>)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

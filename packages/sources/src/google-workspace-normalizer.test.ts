@@ -45,6 +45,7 @@ describe('google workspace normaliser: sign-ins', () => {
         'google.login_challenge_method': 'password',
         'vigil.mfa_used': false,
         'vigil.interface': 'web',
+        'vigil.tenant': GOOGLE_CUSTOMER,
       },
       raw: loginFailure(),
     });

@@ -9,6 +9,7 @@ import {
   type EventKind,
   type Outcome,
   type VigilEvent,
+  TENANT,
 } from '@vigil/schema';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -118,6 +119,7 @@ export const googleWorkspaceNormalizer: Normalizer = {
       'google.customer_id': activity.id.customerId ?? null,
       'google.caller_type': activity.actor?.callerType ?? null,
     };
+    if (activity.id.customerId) attributes[TENANT] = activity.id.customerId;
     for (const [name, key] of [
       ['login_type', 'google.login_type'],
       ['login_failure_type', 'google.login_failure_type'],
@@ -234,7 +236,8 @@ function mapEvent(app: string, name: string, params: Parameters): Mapping {
     if (name.startsWith('account_disabled_')) return { kind: 'account_change', change: 'user-suspended' };
   }
   if (app === 'login' || app === 'user_accounts') {
-    if (name === '2sv_disable') return { kind: 'account_change', change: 'mfa-removed' };
+    // The user's own unenrolment from Advanced Protection (the admin-side one is UNENROLL_USER_FROM_TITANIUM).
+    if (name === '2sv_disable' || name === 'titanium_unenroll') return { kind: 'account_change', change: 'mfa-removed' };
     if (['2sv_enroll', 'password_edit'].includes(name) || name.startsWith('recovery_')) return { kind: 'account_change' };
   }
   if (app === 'admin') {

@@ -100,6 +100,7 @@ export function findSyntaxError(text: string): number {
     ws();
     return i < text.length ? i : text.length;
   } catch (position) {
-    return Math.min(position as number, text.length);
+    // A body nested past the stack is reported at its end rather than not at all.
+    return typeof position === "number" ? Math.min(position, text.length) : text.length;
   }
 }

@@ -1,5 +1,7 @@
 import { alertmanagerNormalizer } from './alertmanager-normalizer';
 import { backupNormalizer } from './backup-normalizer';
+import { cloudflareNormalizer } from './cloudflare/cloudflare-normalizer';
+import { cloudflareNotificationNormalizer } from './cloudflare/cloudflare-notification-normalizer';
 import { cloudtrailNormalizer } from './cloudtrail-normalizer';
 import { genericNormalizer } from './generic-normalizer';
 import { githubNormalizer } from './github-normalizer';
@@ -17,4 +19,6 @@ export const NORMALIZERS: Readonly<Record<SourceFormat, Normalizer>> = {
   cloudtrail: cloudtrailNormalizer,
   github: githubNormalizer,
   'google-workspace': googleWorkspaceNormalizer,
+  cloudflare: cloudflareNormalizer,
+  'cloudflare-notifications': cloudflareNotificationNormalizer,
 };

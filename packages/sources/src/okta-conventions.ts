@@ -11,6 +11,9 @@ export interface OktaConventionInput {
 const CHANGES: Readonly<Record<string, Change>> = {
   'user.mfa.factor.deactivate': 'mfa-removed',
   'user.mfa.factor.reset_all': 'mfa-removed',
+  // Org-wide: a factor type (Classic) or an authenticator (Identity Engine) switched off for everyone.
+  'system.mfa.factor.deactivate': 'mfa-policy-weakened',
+  'security.authenticator.lifecycle.deactivate': 'mfa-policy-weakened',
   'user.account.privilege.grant': 'admin-granted',
   'group.privilege.grant': 'admin-granted',
   'user.account.privilege.revoke': 'admin-revoked',

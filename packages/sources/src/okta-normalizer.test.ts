@@ -24,6 +24,21 @@ describe('okta normaliser', () => {
     expect(result.event.raw).toEqual(oktaLogEvent());
   });
 
+  it("keeps the client's country (geographical context) as vigil.country, as the code an address table gives, and none when Okta gives none", () => {
+    const countryOf = (country: string) => {
+      const client = { ipAddress: '203.0.113.7', geographicalContext: { country, city: 'Cluj' } };
+      const result = oktaNormalizer.normalize(oktaLogEvent({ client }), ctx);
+      return result.ok ? result.event.attributes['vigil.country'] : 'refused';
+    };
+    expect(countryOf('Romania')).toBe('RO');
+    expect(countryOf('United States')).toBe('US');
+    expect(countryOf('united kingdom')).toBe('GB');
+    // A name ICU does not know is kept as Okta wrote it rather than dropped.
+    expect(countryOf('Atlantis')).toBe('Atlantis');
+    const without = oktaNormalizer.normalize(oktaLogEvent(), ctx);
+    expect(without.ok && without.event.attributes['vigil.country']).toBeUndefined();
+  });
+
   it('attributes an MFA factor deactivation to the user it targets', () => {
     const result = oktaNormalizer.normalize(
       oktaLogEvent({

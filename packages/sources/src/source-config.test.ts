@@ -14,6 +14,15 @@ describe('sources config', () => {
     expect(okta).toMatchObject({ name: 'okta', format: 'okta-event-hook', secret: env.OKTA_HOOK_SECRET, auth: { header: 'authorization' } });
   });
 
+  it("reads an alertmanager source's service labels, and refuses one that is no label name", () => {
+    const yaml = (labels: string) =>
+      `sources:\n  am:\n    format: alertmanager\n    serviceLabels: ${labels}\n    auth: { type: bearer, secretEnv: OKTA_HOOK_SECRET }\n`;
+    expect(parseSourcesConfig(yaml('[app, component]'), 'sources.yaml', env)[0]?.serviceLabels).toEqual(['app', 'component']);
+    expect(() => parseSourcesConfig(yaml('["app name"]'), 'sources.yaml', env)).toThrow(
+      /sources\.yaml: sources\.am\.serviceLabels\.0: a Prometheus label name/,
+    );
+  });
+
   it('names the file, source and field that are wrong, and never the secret', () => {
     const attempt = () =>
       parseSourcesConfig(

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino from 'pino';
 
 /** The small logging surface every package takes; pino implements it in services. */
@@ -40,9 +41,21 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/**
+ * The active span's ids under OpenTelemetry's log field names (`trace_id`, `span_id`, `trace_flags`), so a
+ * log line can be found from a trace and the other way round; empty outside a span.
+ */
+export function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}`.slice(-2) };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
+      mixin: traceFields,
       level: options.level ?? 'info',
       name: options.name ?? 'vigil',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -38,3 +38,15 @@ export async function withSpan<T>(
     }
   });
 }
+
+/**
+ * Names the HTTP server span of the request being handled after its route (`GET /v1/incidents/:id`) and sets
+ * `http.route`, as the HTTP semantic conventions ask; the HTTP instrumentation alone knows only the method.
+ * Does nothing when no span is recording (no SDK, or the request is not traced).
+ */
+export function nameServerSpan(method: string, route: string | undefined): void {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording() || !route) return;
+  span.setAttribute('http.route', route);
+  span.updateName(`${method} ${route}`);
+}

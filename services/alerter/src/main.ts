@@ -1,12 +1,15 @@
 import { runService } from '@vigil/bootstrap';
-import { createBus } from '@vigil/bus';
-import { loadAlerterConfig, startAlerter } from '@vigil/pipeline';
+import { VigilMetrics } from '@vigil/health';
+import { announceReady, createServiceBus, loadAlerterConfig, startAlerter } from '@vigil/pipeline';
 import { systemClock } from '@vigil/runtime';
 
 runService('vigil-alerter', async ({ logger, shutdown }) => {
   const config = loadAlerterConfig(process.env);
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-alerter`, logger, maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS });
+  const metrics = new VigilMetrics({ service: 'alerter' });
+  const bus = createServiceBus(config, { service: 'alerter', logger, metrics });
   await bus.start();
   shutdown.register('bus', bus);
-  shutdown.register('alerter', await startAlerter(config, { bus, logger, clock: systemClock }));
+  const alerter = await startAlerter(config, { bus, logger, clock: systemClock, metrics, env: process.env });
+  shutdown.register('alerter', alerter);
+  await announceReady([alerter], logger);
 });

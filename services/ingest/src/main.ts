@@ -1,12 +1,15 @@
 import { runService } from '@vigil/bootstrap';
-import { createBus } from '@vigil/bus';
-import { loadIngestConfig, startIngest } from '@vigil/pipeline';
+import { VigilMetrics } from '@vigil/health';
+import { announceReady, createServiceBus, loadIngestConfig, startIngest } from '@vigil/pipeline';
 import { systemClock } from '@vigil/runtime';
 
 runService('vigil-ingest', async ({ logger, shutdown }) => {
   const config = loadIngestConfig(process.env);
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger, maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS });
+  const metrics = new VigilMetrics({ service: 'ingest' });
+  const bus = createServiceBus(config, { service: 'ingest', logger, metrics });
   await bus.start();
   shutdown.register('bus', bus);
-  shutdown.register('ingest', await startIngest(config, { bus, logger, clock: systemClock, env: process.env }));
+  const ingest = await startIngest(config, { bus, logger, clock: systemClock, env: process.env, metrics });
+  shutdown.register('ingest', ingest);
+  await announceReady([ingest], logger);
 });

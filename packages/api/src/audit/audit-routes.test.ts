@@ -224,6 +224,28 @@ describe('API: /v1/audit', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
+  test('date-only period bounds are midnight UTC, the same population as the full timestamps', async ({
+    database,
+  }) => {
+    const { app } = await auditApiOver(database.pool);
+    const dated = await app.inject({
+      method: 'GET',
+      url: '/v1/audit/population?from=2026-01-01&to=2026-02-01',
+      headers: bearer(TOKENS.auditor),
+    });
+    expect(dated.statusCode).toBe(200);
+    expect(dated.json<{ period: unknown }>().period).toEqual({
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-02-01T00:00:00.000Z',
+    });
+    const backwards = await app.inject({
+      method: 'GET',
+      url: '/v1/audit/summary?from=2026-02-01&to=2026-01-01',
+      headers: bearer(TOKENS.auditor),
+    });
+    expect(backwards.statusCode).toBe(400);
+  });
+
   test('a bad period or an unknown parameter is a 400 naming it, and is not recorded', async ({
     database,
   }) => {

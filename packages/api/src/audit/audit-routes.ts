@@ -5,24 +5,22 @@ import {
   auditPeriod,
   compactTime,
   incidentRef,
-  MAX_EXPORTS_PAGE,
   populationCsv,
   populationDocument,
   queryText,
   renderAuditReport,
   sampleDocument,
-  SampleSeed,
-  SampleSize,
   summarisePopulation,
   type AuditPeriod,
   type AuditRegister,
   type ExportFormat,
   type ExportKind,
 } from '@vigil/incidents';
-import { Timestamp } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
 import { ApiError, invalidRequest } from '../api-errors';
 import { principalOf, type RouteAccess } from '../route-access';
+import { AuditPeriodParams, ExportsParams, PopulationParams, SampleParams } from './audit-params';
+import { AUDIT_ROUTE_DOCS } from './audit-route-docs';
 import type { DatabaseTokens } from './database-tokens';
 
 /** Auditors and admins; viewers and responders see incidents, not exports of the register. */
@@ -44,28 +42,6 @@ export interface AuditApiOptions {
   databaseTokens?: DatabaseTokens;
 }
 
-const period = {
-  from: Timestamp,
-  to: Timestamp,
-};
-function beforeTo(query: { from: string; to: string }, ctx: z.RefinementCtx): void {
-  if (Date.parse(query.from) >= Date.parse(query.to)) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
-  }
-}
-
-// Strict, like every query of this API: a misspelt parameter is a 400, never a silently different export.
-export const AuditPeriodParams = z.strictObject(period).superRefine(beforeTo);
-export const PopulationParams = z
-  .strictObject({ ...period, format: z.enum(['json', 'csv']).default('json') })
-  .superRefine(beforeTo);
-export const SampleParams = z
-  .strictObject({ ...period, seed: SampleSeed, size: SampleSize.optional() })
-  .superRefine(beforeTo);
-export const ExportsParams = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_EXPORTS_PAGE).optional(),
-  before: z.coerce.number().int().min(1).optional(),
-});
 const TimelineParams = z.object({ id: z.guid('must be an incident id (a UUID)') });
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -129,7 +105,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     return reply.type(CONTENT_TYPES[exported.format]).send(exported.body);
   }
 
-  app.get('/v1/audit/population', { config: { access: AUDIT_READERS } }, async (request, reply) => {
+  app.get('/v1/audit/population', { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.population } }, async (request, reply) => {
     const query = PopulationParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     const range = auditPeriod(query.data);
@@ -145,7 +121,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     });
   });
 
-  app.get('/v1/audit/summary', { config: { access: AUDIT_READERS } }, async (request, reply) => {
+  app.get('/v1/audit/summary', { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.summary } }, async (request, reply) => {
     const query = AuditPeriodParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     const population = await register.population(auditPeriod(query.data));
@@ -158,7 +134,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     });
   });
 
-  app.get('/v1/audit/report', { config: { access: AUDIT_READERS } }, async (request, reply) => {
+  app.get('/v1/audit/report', { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.report } }, async (request, reply) => {
     const query = AuditPeriodParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     const population = await register.population(auditPeriod(query.data));
@@ -176,7 +152,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     });
   });
 
-  app.get('/v1/audit/sample', { config: { access: AUDIT_READERS } }, async (request, reply) => {
+  app.get('/v1/audit/sample', { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.sample } }, async (request, reply) => {
     const query = SampleParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     const sample = await register.sample(auditPeriod(query.data), query.data.seed, query.data.size);
@@ -192,7 +168,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
 
   app.get(
     '/v1/audit/incidents/:id/timeline',
-    { config: { access: AUDIT_READERS } },
+    { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.timeline } },
     async (request, reply) => {
       const params = TimelineParams.safeParse(request.params);
       if (!params.success) throw invalidRequest('path', params.error);
@@ -220,7 +196,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     },
   );
 
-  app.get('/v1/audit/exports', { config: { access: AUDIT_READERS } }, async (request) => {
+  app.get('/v1/audit/exports', { config: { access: AUDIT_READERS, openapi: AUDIT_ROUTE_DOCS.exports } }, async (request) => {
     const query = ExportsParams.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     return register.listExports(query.data);

@@ -192,5 +192,6 @@ describe('tokens CLI', () => {
     expect(created.stdout).toMatch(/^vgl_[A-Za-z0-9_-]{43}\n$/);
     const listed = await run(tsx, [script, 'list'], { cwd: ROOT, env });
     expect(listed.stdout).toContain('scripted\tauditor\t');
-  });
+    // Each run boots tsx and compiles the script: seconds on a quiet machine, far more on a loaded one.
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .met { color: #1a7f37; font-weight: 600; }
 .breached { color: #cf222e; font-weight: 600; }
+.unknown { color: #9a6700; font-weight: 600; }
 .note { color: #57606a; font-size: .9em; }
 section { break-inside: avoid-page; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
@@ -42,13 +43,16 @@ export function reportHtml(report: AvailabilityReport): string {
 <body>
 <h1>Availability report — ${esc(monthName(report.month))}</h1>
 <p class="meta">Period ${formatTime(report.from)} to ${formatTime(report.to)} (end excluded). Generated ${formatTime(report.generatedAt)} by Vigil.
-${summary.services} service${summary.services === 1 ? '' : 's'}; ${summary.met} within commitment${summary.breached.length > 0 ? `; breached: ${esc(summary.breached.join(', '))}` : ''}.</p>
-<p class="note">Availability = (measured time − downtime) / measured time, where measured time is the period (up to the
-time of the report, for a month still running) less declared maintenance, and downtime is the union of the
-service-down incidents (first failed check to recovery) outside maintenance. Percentages are cut, not rounded.</p>
+${summary.services} service${summary.services === 1 ? '' : 's'}; ${summary.met} met (downtime within the allowance, with the evidence)${summary.breached.length > 0 ? `; breached: ${esc(summary.breached.join(', '))}` : ''}${summary.notEvidenced.length > 0 ? `; not evidenced: ${esc(summary.notEvidenced.join(', '))}` : ''}.</p>
+<p class="note">The period (up to the time of the report, for a month still running) splits into maintenance (declared
+windows), monitored time (the checks covered it, or a measured outage did) and time with no evidence (no checks:
+before monitoring began, a gap, the prober or the pipeline down). Downtime is the union of the measured outages
+(first failed check to first good check, in event time) outside maintenance.
+Availability = (monitored − downtime) / monitored; coverage = monitored / (period − maintenance). A commitment is met
+only with coverage at or above the service's minimum; below it, it is "not evidenced". Percentages are cut, not rounded.</p>
 <h2>Summary</h2>
 <table>
-<thead><tr><th>Service</th><th class="num">Commitment</th><th class="num">Availability</th><th class="num">Downtime</th><th class="num">Allowed</th><th class="num">Budget left</th><th class="num">Burn rate</th><th>Status</th></tr></thead>
+<thead><tr><th>Service</th><th class="num">Commitment</th><th class="num">Availability</th><th class="num">Coverage</th><th class="num">Monitored</th><th class="num">No evidence</th><th class="num">Maintenance</th><th class="num">Downtime</th><th class="num">Allowed</th><th class="num">Budget left</th><th>Status</th></tr></thead>
 <tbody>
 ${report.services.map(summaryRow).join('\n')}
 </tbody>
@@ -62,8 +66,10 @@ ${report.services.map(serviceSection).join('\n')}
 function summaryRow(s: ServiceAvailability): string {
   return `<tr><td>${esc(s.service.name)} <span class="note">${esc(s.service.id)}</span></td>
 <td class="num">${s.service.commitment} %</td><td class="num">${formatPercent(s.availability)}</td>
+<td class="num">${formatPercent(s.coverage)}</td><td class="num">${formatDuration(s.monitoredSeconds)}</td>
+<td class="num">${formatDuration(s.noEvidenceSeconds)}</td><td class="num">${formatDuration(s.maintenanceSeconds)}</td>
 <td class="num">${formatDuration(s.downtimeSeconds)}</td><td class="num">${formatDuration(s.commitment.allowedDowntimeSeconds)}</td>
-<td class="num">${formatDuration(s.commitment.budgetRemainingSeconds)}</td><td class="num">${formatRate(s.commitment.burnRate)}</td>
+<td class="num">${formatDuration(s.commitment.budgetRemainingSeconds)}</td>
 <td>${status(s.commitment)}</td></tr>`;
 }
 
@@ -71,15 +77,27 @@ function serviceSection(s: ServiceAvailability): string {
   const slo = s.slo ? objectiveLine('SLO', s.slo) : '';
   const incidents =
     s.incidents.length === 0
-      ? '<p class="note">No service-down incidents in the period.</p>'
-      : `<table><thead><tr><th>Incident</th><th>Title</th><th>Status</th><th>Down from</th><th>Until</th><th class="num">Downtime in period</th></tr></thead><tbody>
+      ? '<p class="note">No outages measured in the period.</p>'
+      : `<table><thead><tr><th>Incident</th><th>Title</th><th>Status</th><th>Down from</th><th>Until</th><th>Measured by</th><th class="num">Outage</th><th class="num">Counted in period</th></tr></thead><tbody>
 ${s.incidents
   .map(
     (
       i,
-    ) => `<tr><td>${esc(i.ref)}</td><td>${esc(i.title)}</td><td>${esc(i.status)}</td><td>${formatTime(i.startedAt)}</td>
-<td>${i.endedAt === null ? 'still down' : formatTime(i.endedAt)}${i.end === 'resolution' ? ' <span class="note">(resolution time)</span>' : ''}</td>
-<td class="num">${formatDuration(i.downtimeSecondsInPeriod)}</td></tr>`,
+    ) => `<tr><td>${esc(i.ref ?? '—')}</td><td>${esc(i.title)}</td><td>${esc(i.status ?? '—')}</td><td>${formatTime(i.startedAt)}</td>
+<td>${i.endedAt === null ? 'still down' : formatTime(i.endedAt)}${i.historical ? ' <span class="note">(recorded later: historical)</span>' : ''}</td>
+<td>${esc(i.measuredBy)}</td><td class="num">${i.downtimeSeconds === null ? '—' : `${i.downtimeSeconds} s`}</td>
+<td class="num">${i.downtimeSecondsInPeriod} s</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>`;
+  const gaps =
+    s.noEvidence.length === 0
+      ? '<p class="note">Monitored throughout (outside maintenance).</p>'
+      : `<table><thead><tr><th>From</th><th>To</th><th class="num">No evidence</th></tr></thead><tbody>
+${s.noEvidence
+  .map(
+    (g) =>
+      `<tr><td>${formatTime(g.start)}</td><td>${formatTime(g.end)}</td><td class="num">${(Date.parse(g.end) - Date.parse(g.start)) / 1000} s</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`;
@@ -98,23 +116,60 @@ ${s.maintenance
 </tbody></table>`;
   return `<section>
 <h2>${esc(s.service.name)}</h2>
-<p class="meta">${s.service.owner ? `Owner ${esc(s.service.owner)}. ` : ''}Measured ${formatDuration(s.measuredSeconds)} up to ${formatTime(s.measuredUntil)};
-maintenance ${formatDuration(s.maintenanceSeconds)}; downtime ${formatDuration(s.downtimeSeconds)}; availability <strong>${formatPercent(s.availability)}</strong>.</p>
+<p class="meta">${s.service.owner ? `Owner ${esc(s.service.owner)}. ` : ''}Up to ${formatTime(s.measuredUntil)}: availability <strong>${formatPercent(s.availability)}</strong>
+over the monitored time, coverage ${formatPercent(s.coverage)} (minimum ${s.service.minimumCoverage} %).</p>
+${reconciliation(s)}
 ${objectiveLine('Commitment', s.commitment)}
 ${slo}
-<h3>Downtime incidents</h3>
+${projectionLine(s)}
+<h3>Outages</h3>
 ${incidents}
+<h3>Time with no evidence</h3>
+${gaps}
 <h3>Maintenance windows</h3>
 ${maintenance}
 </section>`;
+}
+
+/** Every figure in seconds, so a reader can add them up line by line. */
+function reconciliation(s: ServiceAvailability): string {
+  const up = s.monitoredSeconds - s.downtimeSeconds;
+  const rows: Array<[string, string]> = [
+    ['Elapsed (period up to the report)', `${s.elapsedSeconds} s`],
+    ['− maintenance (declared windows)', `${s.maintenanceSeconds} s`],
+    ['− no evidence (no checks)', `${s.noEvidenceSeconds} s`],
+    ['= monitored', `${s.monitoredSeconds} s`],
+    ['− downtime (measured outages outside maintenance)', `${s.downtimeSeconds} s`],
+    ['= up', `${up} s`],
+    ['Availability = up / monitored', formatPercent(s.availability)],
+    ['Coverage = monitored / (elapsed − maintenance)', formatPercent(s.coverage)],
+  ];
+  return `<table class="reconciliation"><tbody>
+${rows.map(([label, value]) => `<tr><td>${esc(label)}</td><td class="num">${esc(value)}</td></tr>`).join('\n')}
+</tbody></table>`;
 }
 
 function objectiveLine(label: string, o: ObjectiveFigures): string {
   return `<p>${label} ${o.target} %: allowed ${formatDuration(o.allowedDowntimeSeconds)}, budget left ${formatDuration(o.budgetRemainingSeconds)}, burn rate ${formatRate(o.burnRate)} — ${status(o)}</p>`;
 }
 
+/** The same words as the dashboard's badge: never "met" under a figure below the target. */
+const STANDING: Record<ObjectiveFigures['standing'], string> = {
+  met: '<span class="met">met</span>',
+  'on-track': '<span class="met">on track (above the target so far)</span>',
+  'below-target': '<span class="unknown">below the target (budget not spent)</span>',
+  breached: '<span class="breached">breached</span>',
+  'not-evidenced': '<span class="unknown">not evidenced</span>',
+};
+
 function status(o: ObjectiveFigures): string {
-  return o.met ? '<span class="met">met</span>' : '<span class="breached">breached</span>';
+  return STANDING[o.standing];
+}
+
+function projectionLine(s: ServiceAvailability): string {
+  const p = s.projection;
+  if (p === null) return '';
+  return `<p>End of the period at the current burn: ${formatPercent(p.availabilityAtCurrentBurn)} (downtime ${formatDuration(p.downtimeSecondsAtCurrentBurn)}); with no further downtime: ${formatPercent(p.availabilityIfNoFurtherDowntime)}.</p>`;
 }
 
 function monthName(month: string): string {

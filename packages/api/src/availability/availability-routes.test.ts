@@ -1,6 +1,11 @@
 import { describe, expect, test } from '../../../../test/fixtures/services';
 import { bearer, TOKENS } from '../api-test-helpers';
-import { availabilityApiOver, outageDetections, type AvailabilityHarness } from './availability-test-helpers';
+import {
+  availabilityApiOver,
+  checkedThroughout,
+  outageDetections,
+  type AvailabilityHarness,
+} from './availability-test-helpers';
 
 /**
  * November 2026, seen on December 2:
@@ -15,6 +20,13 @@ async function seed(harness: AvailabilityHarness): Promise<void> {
     ...outageDetections('search', 'end', '2026-11-30T23:00:00.000Z'),
   ];
   for (const detection of detections) await harness.store.applyDetection(detection);
+  // Both checked every five minutes from before November to now.
+  await checkedThroughout(
+    harness.pool,
+    ['checkout', 'search'],
+    '2026-10-25T00:00:00Z',
+    '2026-12-02T00:00:00Z',
+  );
 }
 
 const drill = {
@@ -154,11 +166,15 @@ describe('API: availability', () => {
       periodSeconds: 2_592_000,
       maintenanceSeconds: 900,
       measuredSeconds: 2_591_100,
+      monitoredSeconds: 2_591_100,
+      noEvidenceSeconds: 0,
+      coverage: 1,
       downtimeSeconds: 1800 + 2700,
       commitment: {
         target: 99.9,
         allowedDowntimeSeconds: 2591.1,
         budgetRemainingSeconds: -1908.9,
+        status: 'breached',
         met: false,
       },
       downtime: [
@@ -188,7 +204,7 @@ describe('API: availability', () => {
 
     expect(search).toMatchObject({
       downtimeSeconds: 3600,
-      commitment: { allowedDowntimeSeconds: 12_960, budgetRemainingSeconds: 9360, met: true },
+      commitment: { allowedDowntimeSeconds: 12_960, budgetRemainingSeconds: 9360, status: 'met', met: true },
       downtime: [{ start: '2026-11-30T23:00:00.000Z', end: '2026-12-01T00:00:00.000Z', ongoing: true }],
       incidents: [
         { ref: 'INC-3', status: 'open', endedAt: null, end: 'ongoing', downtimeSecondsInPeriod: 3600 },
@@ -235,7 +251,13 @@ describe('API: availability', () => {
       month: '2026-11',
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-12-01T00:00:00.000Z',
-      summary: { services: 2, met: 1, breached: ['checkout'], downtimeSeconds: 4500 + 3600 },
+      summary: {
+        services: 2,
+        met: 1,
+        breached: ['checkout'],
+        notEvidenced: [],
+        downtimeSeconds: 4500 + 3600,
+      },
     });
 
     const html = await harness.app.inject({
@@ -253,6 +275,54 @@ describe('API: availability', () => {
     expect(html.body).toContain('INC-2');
     expect(html.body).toContain('drill &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html.body).not.toContain('<script');
+  });
+
+  test('the monthly report as CSV: the four numbers per service, then each outage, gap and window', async ({
+    database,
+  }) => {
+    // checkout: down Nov 10 10:00 – 11:00 (15 min of it in maintenance), no checks Nov 15 06:00 – 12:00.
+    // search: never checked.
+    const harness = await availabilityApiOver(database.pool);
+    for (const d of outageDetections('checkout', 'nov', '2026-11-10T10:00:00.000Z', 3600))
+      await harness.store.applyDetection(d);
+    await checkedThroughout(harness.pool, ['checkout'], '2026-10-25T00:00:00Z', '2026-11-15T06:00:00Z');
+    await checkedThroughout(harness.pool, ['checkout'], '2026-11-15T12:00:00Z', '2026-12-02T00:00:00Z');
+    await harness.app.inject({
+      method: 'POST',
+      url: '/v1/availability/maintenance',
+      headers: bearer(TOKENS.responder),
+      payload: { ...drill, reason: '=HYPERLINK("https://evil.example"), CHG-1' },
+    });
+
+    const response = await harness.app.inject({
+      method: 'GET',
+      url: '/v1/availability/report?month=2026-11&format=csv',
+      headers: bearer(TOKENS.auditor),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toBe(
+      'attachment; filename="vigil-availability-2026-11.csv"',
+    );
+    const lines = response.body.split('\r\n');
+    expect(lines[0]).toBe(
+      'record,service,start,end,seconds,counted_seconds,monitored_seconds,no_evidence_seconds,downtime_seconds,' +
+        'maintenance_seconds,availability,coverage,minimum_coverage_percent,commitment_percent,status,standing,' +
+        'incident,measured_by,historical,note',
+    );
+    const monitored = 2_592_000 - 900 - 21_600;
+    expect(lines.slice(1, -1)).toEqual([
+      `period,checkout,2026-11-01T00:00:00.000Z,2026-12-01T00:00:00.000Z,2592000,,${monitored},21600,2700,900,` +
+        `${1 - 2700 / monitored},${monitored / (2_592_000 - 900)},90,99.9,breached,breached,,,,`,
+      'outage,checkout,2026-11-10T10:00:00.000Z,2026-11-10T11:00:00.000Z,3600,2700,,,,,,,,,,,INC-1,consecutive-checks,false,',
+      'no-evidence,checkout,2026-11-15T06:00:00.000Z,2026-11-15T12:00:00.000Z,21600,0,,,,,,,,,,,,,,no checks: neither up nor down',
+      expect.stringMatching(
+        /^maintenance,checkout,2026-11-10T10:30:00\.000Z,2026-11-10T10:45:00\.000Z,900,,,,,,,,,,,,MW-\d+,,,"'=HYPERLINK\(""https:\/\/evil\.example""\), CHG-1 \(declared by api:[a-z-]+ at .*\)"$/,
+      ),
+      'period,search,2026-11-01T00:00:00.000Z,2026-12-01T00:00:00.000Z,2592000,,0,2592000,0,0,,0,90,99.5,not-evidenced,not-evidenced,,,,',
+      'no-evidence,search,2026-11-01T00:00:00.000Z,2026-12-01T00:00:00.000Z,2592000,0,,,,,,,,,,,,,,no checks: neither up nor down',
+    ]);
+    expect(lines.at(-1)).toBe('');
   });
 
   test('bad periods and unknown services are refused clearly; every route needs a token', async ({

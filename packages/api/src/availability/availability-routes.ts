@@ -17,7 +17,9 @@ import { Timestamp } from '@vigil/schema';
 import { ApiError, invalidRequest } from '../api-errors';
 import { RESPONDERS } from '../incident-action-routes';
 import { ANY_ROLE, principalOf } from '../route-access';
+import { availabilityCsv } from './availability-report-csv';
 import { reportHtml, AVAILABILITY_REPORT_CSP } from './availability-report-html';
+import { availabilityRouteDocs } from './availability-route-docs';
 
 export interface AvailabilityRouteDeps {
   store: AvailabilityStore;
@@ -50,7 +52,7 @@ export const AvailabilityQuery = z
 
 export const ReportQuery = z.strictObject({
   month: Month.optional(),
-  format: z.enum(['json', 'html']).default('json'),
+  format: z.enum(['json', 'html', 'csv']).default('json'),
 });
 
 export const MaintenanceListQuery = z
@@ -71,14 +73,21 @@ const ServiceParams = z.object({ service: z.string() });
 export function registerAvailabilityRoutes(app: FastifyInstance, deps: AvailabilityRouteDeps): void {
   const byId = new Map(deps.services.services.map((service) => [service.id, service]));
   const now = () => new Date(deps.clock.now()).toISOString();
+  const docs = availabilityRouteDocs({
+    period: AvailabilityQuery,
+    report: ReportQuery,
+    maintenanceList: MaintenanceListQuery,
+    maintenance: MaintenanceDeclaration,
+    service: ServiceParams,
+  });
 
-  app.get('/v1/availability', { config: { access: ANY_ROLE } }, async (request) => {
+  app.get('/v1/availability', { config: { access: ANY_ROLE, openapi: docs.list } }, async (request) => {
     const period = periodOf(request, deps.clock);
     const services = await deps.store.availability(deps.services.services, period);
     return { ...period, generatedAt: now(), services };
   });
 
-  app.get('/v1/availability/report', { config: { access: ANY_ROLE } }, async (request, reply) => {
+  app.get('/v1/availability/report', { config: { access: ANY_ROLE, openapi: docs.report } }, async (request, reply) => {
     const query = ReportQuery.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     const month = query.data.month ?? monthLabel(deps.clock.now());
@@ -87,6 +96,13 @@ export function registerAvailabilityRoutes(app: FastifyInstance, deps: Availabil
     const services = await deps.store.availability(deps.services.services, period);
     const report = { month, ...period, generatedAt: now(), summary: summarise(services), services };
     if (query.data.format === 'json') return report;
+    if (query.data.format === 'csv') {
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', `attachment; filename="vigil-availability-${month}.csv"`)
+        .send(availabilityCsv(services));
+    }
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', AVAILABILITY_REPORT_CSP)
@@ -95,13 +111,13 @@ export function registerAvailabilityRoutes(app: FastifyInstance, deps: Availabil
       .send(reportHtml(report));
   });
 
-  app.get('/v1/availability/maintenance', { config: { access: ANY_ROLE } }, async (request) => {
+  app.get('/v1/availability/maintenance', { config: { access: ANY_ROLE, openapi: docs.maintenanceList } }, async (request) => {
     const query = MaintenanceListQuery.safeParse(request.query);
     if (!query.success) throw invalidRequest('query', query.error);
     return { windows: await deps.store.listMaintenance(query.data) };
   });
 
-  app.post('/v1/availability/maintenance', { config: { access: RESPONDERS } }, async (request, reply) => {
+  app.post('/v1/availability/maintenance', { config: { access: RESPONDERS, openapi: docs.maintenance } }, async (request, reply) => {
     const body = MaintenanceDeclaration.safeParse(request.body ?? {});
     if (!body.success) throw invalidRequest('body', body.error);
     if (!byId.has(body.data.service)) {
@@ -115,7 +131,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, deps: Availabil
     return reply.code(201).send({ window });
   });
 
-  app.get('/v1/availability/:service', { config: { access: ANY_ROLE } }, async (request) => {
+  app.get('/v1/availability/:service', { config: { access: ANY_ROLE, openapi: docs.service } }, async (request) => {
     const service = serviceOf(request, byId);
     const period = periodOf(request, deps.clock);
     const [availability] = await deps.store.availability([service], period);
@@ -146,9 +162,12 @@ function serviceOf(request: FastifyRequest, byId: ReadonlyMap<string, ServiceCom
 
 export interface AvailabilitySummary {
   services: number;
-  /** Services whose downtime stayed within their commitment's allowance. */
+  /** Services within their commitment's allowance with enough of the period monitored. */
   met: number;
+  /** Downtime past the allowance. */
   breached: string[];
+  /** Within the allowance, but too little of the period monitored to say the commitment was met. */
+  notEvidenced: string[];
   /** Sum over services (each service's own merged downtime). */
   downtimeSeconds: number;
 }
@@ -157,7 +176,8 @@ export function summarise(services: readonly ServiceAvailability[]): Availabilit
   return {
     services: services.length,
     met: services.filter((s) => s.commitment.met).length,
-    breached: services.filter((s) => !s.commitment.met).map((s) => s.service.id),
+    breached: services.filter((s) => s.commitment.status === 'breached').map((s) => s.service.id),
+    notEvidenced: services.filter((s) => s.commitment.status === 'not-evidenced').map((s) => s.service.id),
     downtimeSeconds: services.reduce((sum, s) => sum + s.downtimeSeconds, 0),
   };
 }

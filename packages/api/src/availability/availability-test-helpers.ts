@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { migrate, PgAvailabilityStore, PgIncidentStore, type ServicesConfig } from '@vigil/incidents';
+import {
+  migrate,
+  PgAvailabilityStore,
+  PgIncidentStore,
+  recordChecks,
+  type ServicesConfig,
+} from '@vigil/incidents';
 import { ManualClock } from '@vigil/runtime';
 import { Detection } from '@vigil/schema';
 import { buildApiServer } from '../api-server';
@@ -9,8 +15,15 @@ import { hashToken } from '../api-tokens';
 
 export const SERVICES: ServicesConfig = {
   services: [
-    { id: 'checkout', name: 'Checkout', owner: 'payments-sre', commitment: 99.9, slo: 99.95 },
-    { id: 'search', name: 'Search', owner: null, commitment: 99.5, slo: null },
+    {
+      id: 'checkout',
+      name: 'Checkout',
+      owner: 'payments-sre',
+      commitment: 99.9,
+      slo: 99.95,
+      minimumCoverage: 90,
+    },
+    { id: 'search', name: 'Search', owner: null, commitment: 99.5, slo: null, minimumCoverage: 90 },
   ],
 };
 
@@ -20,6 +33,7 @@ export interface AvailabilityHarness {
   availability: PgAvailabilityStore;
   clock: ManualClock;
   logger: RecordingLogger;
+  pool: Pool;
 }
 
 /** The API with availability over a migrated register; one token per role in `TOKENS`, named `<role>-user`. */
@@ -46,7 +60,23 @@ export async function availabilityApiOver(
     })),
     availability: { store: availability, services, clock },
   });
-  return { app, store, availability, clock, logger };
+  return { app, store, availability, clock, logger, pool };
+}
+
+/** A check every five minutes over [from, to], recorded as the coverage recorder does (10-minute gap). */
+export async function checkedThroughout(
+  pool: Pool,
+  services: string[],
+  from: string,
+  to: string,
+): Promise<void> {
+  const checks = services.flatMap((service) =>
+    Array.from({ length: (Date.parse(to) - Date.parse(from)) / 300_000 + 1 }, (_, i) => ({
+      service,
+      at: Date.parse(from) + i * 300_000,
+    })),
+  );
+  await recordChecks(pool, checks, 600_000);
 }
 
 /** What the service-down rule emits: down at the first failed check, and up with the measured downtime. */
@@ -58,7 +88,7 @@ export function outageDetections(
 ): Detection[] {
   const common = {
     ruleId: 'availability.service-down',
-    ruleVersion: 2,
+    ruleVersion: 3,
     criteria: ['A1.2', 'CC7.4'],
     category: 'availability',
     severity: 'SEV2',
@@ -83,7 +113,13 @@ export function outageDetections(
         offset: String(i),
         time: at(s),
       })),
-      attributes: { consecutiveFailures: 3, downSince: startedAt },
+      attributes: {
+        consecutiveFailures: 3,
+        downSince: startedAt,
+        outage: 'down',
+        outageAt: startedAt,
+        measuredBy: 'consecutive-checks',
+      },
     }),
   ];
   if (downtimeSeconds !== undefined) {
@@ -104,7 +140,14 @@ export function outageDetections(
             time: at(downtimeSeconds),
           },
         ],
-        attributes: { downtimeSeconds, downSince: startedAt, recoveredAt: at(downtimeSeconds) },
+        attributes: {
+          downtimeSeconds,
+          downSince: startedAt,
+          recoveredAt: at(downtimeSeconds),
+          outage: 'up',
+          outageAt: at(downtimeSeconds),
+          measuredBy: 'consecutive-checks',
+        },
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '../../../../test/fixtures/services';
+import { TOKENS } from '../api-test-helpers';
 import { availabilityApiOver } from '../availability/availability-test-helpers';
 import { DASHBOARD_ASSETS, DASHBOARD_CSP } from './dashboard-routes';
 
@@ -50,5 +51,27 @@ describe('dashboard', () => {
 
     // The page is public; the data behind it is not.
     expect((await app.inject({ method: 'GET', url: '/v1/availability' })).statusCode).toBe(401);
+
+    // An incident's own address is the same page, with the same headers; the page loads the incident.
+    const incidentPage = await app.inject({
+      method: 'GET',
+      url: '/dashboard/incidents/0b9a9b2e-5b1f-4c7e-9a51-3f0d2f6f7c11',
+    });
+    expect(incidentPage.statusCode).toBe(200);
+    expect(incidentPage.headers['content-security-policy']).toBe(DASHBOARD_CSP);
+    expect(incidentPage.body).toBe(page.body);
+  });
+
+  test('GET /v1/token names the holder and what the role may do; no token, no answer', async ({ database }) => {
+    const { app } = await availabilityApiOver(database.pool);
+    const as = async (role: keyof typeof TOKENS) =>
+      (await app.inject({ method: 'GET', url: '/v1/token', headers: { authorization: `Bearer ${TOKENS[role]}` } })).json();
+    expect(await as('viewer')).toEqual({ name: 'viewer-user', role: 'viewer', may: { act: false, audit: false } });
+    expect(await as('responder')).toEqual({ name: 'responder-user', role: 'responder', may: { act: true, audit: false } });
+    expect(await as('auditor')).toEqual({ name: 'auditor-user', role: 'auditor', may: { act: false, audit: true } });
+    expect(await as('admin')).toEqual({ name: 'admin-user', role: 'admin', may: { act: true, audit: true } });
+    const anonymous = await app.inject({ method: 'GET', url: '/v1/token' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.body).not.toContain('viewer-user');
   });
 });

@@ -32,9 +32,12 @@ const SCRIPT_MODULES = [
   'dom.js',
   'format.js',
   'sre-view.js',
+  'service-card.js',
   'availability-chart.js',
   'incident-detail.js',
+  'incident-actions.js',
   'auditor-view.js',
+  'cuec-view.js',
 ];
 
 export const DASHBOARD_ASSETS: readonly Asset[] = [
@@ -55,11 +58,42 @@ export const DASHBOARD_ASSETS: readonly Asset[] = [
 export function registerDashboardRoutes(app: FastifyInstance): void {
   for (const asset of DASHBOARD_ASSETS) {
     const body = readFileSync(new URL(asset.file, ASSETS), 'utf8');
-    app.get(asset.path, { config: { access: 'public' } }, async (_request, reply) =>
+    const openapi = {
+      summary: asset.file === 'dashboard.html' ? 'The dashboard page' : `Dashboard asset ${asset.file}`,
+      tags: ['dashboard'],
+      security: [],
+      responses: { 200: { description: 'Static; holds no data', contentType: asset.type.split(';')[0]! } },
+    };
+    app.get(asset.path, { config: { access: 'public', openapi } }, async (_request, reply) =>
       securityHeaders(reply).header('content-type', asset.type).send(body),
     );
   }
-  app.get('/', { config: { access: 'public' } }, async (_request, reply) =>
+  // An incident has its own address (/dashboard/incidents/<id>): the same page, which opens that incident.
+  const page = readFileSync(new URL('dashboard.html', ASSETS), 'utf8');
+  const incidentPage = {
+    summary: 'The dashboard page, opened on one incident',
+    tags: ['dashboard'],
+    security: [],
+    responses: {
+      200: {
+        description: 'Static; the page loads the incident with the token entered',
+        contentType: 'text/html',
+      },
+    },
+  };
+  app.get(
+    '/dashboard/incidents/:id',
+    { config: { access: 'public', openapi: incidentPage } },
+    async (_request, reply) =>
+      securityHeaders(reply).header('content-type', 'text/html; charset=utf-8').send(page),
+  );
+  const root = {
+    summary: 'Redirects to the dashboard',
+    tags: ['dashboard'],
+    security: [],
+    responses: { 302: { description: 'Location: /dashboard' } },
+  };
+  app.get('/', { config: { access: 'public', openapi: root } }, async (_request, reply) =>
     securityHeaders(reply).redirect('/dashboard', 302),
   );
 }

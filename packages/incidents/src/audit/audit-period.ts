@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ValidationError } from '@vigil/runtime';
-import { Timestamp } from '@vigil/schema';
+import { PeriodBound } from '@vigil/schema';
 import type { AuditPeriod } from './audit-types';
 
-/** `from` and `to` as ISO-8601 timestamps with an offset; `from` strictly before `to`. */
-export const AuditPeriodInput = z.object({ from: Timestamp, to: Timestamp }).superRefine((period, ctx) => {
+/** `from` and `to` as ISO-8601 timestamps with an offset, or dates (midnight UTC); `from` strictly before `to`. */
+export const AuditPeriodInput = z.object({ from: PeriodBound, to: PeriodBound }).superRefine((period, ctx) => {
   if (Date.parse(period.from) >= Date.parse(period.to)) {
     ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
   }

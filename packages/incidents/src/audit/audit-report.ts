@@ -113,7 +113,7 @@ function counts(summary: AuditSummary): string {
 
 function responseTimes(summary: AuditSummary): string {
   const steps: Array<[string, DurationFigures]> = [
-    ['Detect (first event → detected)', summary.responseTimes.detect],
+    ['Detect (event → detected, live incidents; backfilled left out)', summary.responseTimes.detect],
     ['Acknowledge (detected → acknowledged)', summary.responseTimes.acknowledge],
     ['Contain (detected → contained)', summary.responseTimes.contain],
     ['Resolve (detected → resolved)', summary.responseTimes.resolve],

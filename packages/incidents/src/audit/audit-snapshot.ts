@@ -11,6 +11,7 @@ import {
 } from '../incident-rows';
 import type { IncidentRecord } from '../incident-types';
 import { inTransaction } from '../pg-transaction';
+import { EVIDENCE_PAYLOADS_SQL, EVIDENCE_PURGES_SQL, readIncidentPayloads } from '../evidence/evidence-payloads';
 import {
   CHAIN_SQL,
   COMMUNICATIONS_SQL,
@@ -108,6 +109,8 @@ export async function readAuditPopulation(
           ['evidence', EVIDENCE_SQL, evidence.counts.evidence],
           ['communications', COMMUNICATIONS_SQL, evidence.counts.communications],
           ['notifications', NOTIFICATIONS_SQL, evidence.counts.notifications],
+          ['evidence payloads (evidence.jsonl)', EVIDENCE_PAYLOADS_SQL, evidence.counts.evidencePayloads],
+          ['evidence purges (evidence.jsonl)', EVIDENCE_PURGES_SQL, evidence.counts.evidencePurges],
         ] as const) {
           queries.push({ purpose, sql, parameters: [parameter], rows });
         }
@@ -143,9 +146,9 @@ async function readEvidence(
   ids: string[],
 ): Promise<{ byIncident: Map<string, IncidentEvidence>; counts: Record<keyof IncidentEvidence, number> }> {
   const byIncident = new Map<string, IncidentEvidence>(
-    ids.map((id) => [id, { evidence: [], timeline: [], communications: [], notifications: [] }]),
+    ids.map((id) => [id, { evidence: [], timeline: [], communications: [], notifications: [], evidencePayloads: [], evidencePurges: [] }]),
   );
-  const counts = { evidence: 0, timeline: 0, communications: 0, notifications: 0 };
+  const counts = { evidence: 0, timeline: 0, communications: 0, notifications: 0, evidencePayloads: 0, evidencePurges: 0 };
   if (ids.length === 0) return { byIncident, counts };
   const of = (id: string): IncidentEvidence => {
     const found = byIncident.get(id);
@@ -166,6 +169,11 @@ async function readEvidence(
   for (const row of communications.rows) of(row.incident_id).communications.push(toCommunicationEntry(row));
   const notifications = await client.query<NotificationRow>(NOTIFICATIONS_SQL, [ids]);
   for (const row of notifications.rows) of(row.incident_id).notifications.push(toNotificationDetail(row));
+  for (const [id, found] of await readIncidentPayloads(client, ids)) {
+    Object.assign(of(id), found);
+    counts.evidencePayloads += found.evidencePayloads.length;
+    counts.evidencePurges += found.evidencePurges.length;
+  }
   counts.timeline = timeline.rows.length;
   counts.evidence = evidence.rows.length;
   counts.communications = communications.rows.length;

@@ -1,3 +1,10 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import type { ManualClock } from '@vigil/runtime';
 import type { Detection } from '@vigil/schema';
@@ -20,6 +27,8 @@ export async function openAt(
       title: `incident ${key}`,
       firstEventAt: detectedAt,
       detectedAt,
+      // The triggering event is the first one: time to detect is detectedAt − firstEventAt.
+      evidence: [{ eventId: `okta:${key}`, topic: 'vigil.events', partition: 2, offset: '41', time: overrides.firstEventAt ?? detectedAt }],
       ...overrides,
     }),
   );
@@ -102,3 +111,52 @@ export async function seedKnownMonth(store: PgIncidentStore, clock: ManualClock)
 }
 
 export const FEBRUARY = { from: '2026-02-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' } as const;
+
+/** One register key for the tests of a file: the private PEM for exports, the public one as a file for verifiers. */
+export const TEST_KEY = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  let file: Promise<string> | undefined;
+  return {
+    privateKey,
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem,
+    publicKeyFile(): Promise<string> {
+      file ??= mkdtemp(path.join(tmpdir(), 'vigil-key-')).then(async (dir) => {
+        const name = path.join(dir, 'register-public.pem');
+        await writeFile(name, publicPem);
+        return name;
+      });
+      return file;
+    },
+  };
+})();
+
+/** Temporary directories for a test file: `make()` one, `clear()` them all (in afterEach). */
+export function scratchDirs(prefix: string) {
+  const made: string[] = [];
+  return {
+    async make(): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), prefix));
+      made.push(dir);
+      return dir;
+    },
+    async clear(): Promise<void> {
+      await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    },
+  };
+}
+
+const VERIFIER = fileURLToPath(new URL('../../../../tools/verify-bundle.mjs', import.meta.url));
+
+/** tools/verify-bundle.mjs as an auditor runs it: plain node, an empty environment, the test key. */
+export async function runStandaloneVerifier(
+  dir: string,
+  ...extra: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = [VERIFIER, dir, '--public-key', await TEST_KEY.publicKeyFile(), ...extra];
+  return promisify(execFile)(process.execPath, args, { cwd: tmpdir(), env: {} }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}

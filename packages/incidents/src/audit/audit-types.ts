@@ -1,3 +1,4 @@
+import type { IncidentPayloads } from '../evidence/evidence-payloads';
 import type { Category, Severity } from '@vigil/schema';
 import type {
   ChainVerification,
@@ -62,7 +63,7 @@ export interface PopulationCounts {
 }
 
 /** What an incident's evidence file holds beyond its row: everything the register keeps about it. */
-export interface IncidentEvidence {
+export interface IncidentEvidence extends IncidentPayloads {
   evidence: EvidenceEntry[];
   timeline: TimelineEntry[];
   communications: CommunicationEntry[];
@@ -148,6 +149,8 @@ export interface AuditSummary {
     resolve: DurationFigures;
   };
   withinTarget: { acknowledge: TargetFigures; resolve: TargetFigures };
+  /** Incidents opened from history (backfill, replay, a detector catching up): no time to detect. */
+  backfilled: number;
   dismissed: DismissedDetection[];
   openAtEnd: IncidentMention[];
   dc4Candidates: Dc4Candidate[];

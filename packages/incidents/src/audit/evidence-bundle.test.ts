@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from '../../../../test/fixtures/services';
 import { migratedStore } from '../store-test-helpers';
-import { FEBRUARY, openAt, seedKnownMonth } from './audit-test-helpers';
+import { FEBRUARY, openAt, seedKnownMonth, TEST_KEY } from './audit-test-helpers';
 import { exportBundleCommand } from './cli/export-bundle-command';
 import { verifyBundleCommand } from './cli/verify-bundle-command';
 import { sha256 } from './evidence-bundle';
@@ -36,7 +36,7 @@ async function exportFebruary(url: string, dir: string, extra: string[] = []) {
   const clock = { now: () => Date.parse('2026-03-10T00:00:00.000Z') };
   const code = await exportBundleCommand({
     argv: ['--from', FEBRUARY.from, '--to', FEBRUARY.to, '--out', dir, '--by', 'jane', ...extra],
-    env: { DATABASE_URL: url },
+    env: { DATABASE_URL: url, REGISTER_SIGNING_KEY: TEST_KEY.privatePem },
     clock,
     ...io,
   });
@@ -45,7 +45,7 @@ async function exportFebruary(url: string, dir: string, extra: string[] = []) {
 
 async function verify(dir: string) {
   const { out, err, io } = capture();
-  const code = await verifyBundleCommand({ argv: [dir], ...io });
+  const code = await verifyBundleCommand({ argv: [dir, '--public-key', await TEST_KEY.publicKeyFile()], ...io });
   return { code, out, err };
 }
 
@@ -59,9 +59,12 @@ describe('evidence bundle', () => {
     expect(result.err).toEqual([]);
     expect(result.code).toBe(0);
     expect((await readdir(dir)).sort()).toEqual([
+      'checkpoints.json',
+      'evidence.jsonl',
       'manifest.json',
       'population.csv',
       'population.json',
+      'proofs.json',
       'query.txt',
       'report.html',
       'summary.json',
@@ -83,14 +86,16 @@ describe('evidence bundle', () => {
     expect(manifest.chain).toEqual({ ok: true, entries: 11, head: head.rows[0]?.head_hash });
     for (const file of manifest.files) {
       const content = await readFile(path.join(dir, file.name));
-      expect({ name: file.name, sha256: sha256(content), bytes: content.length }).toEqual(file);
+      expect(file).toMatchObject({ name: file.name, sha256: sha256(content), bytes: content.length });
     }
     expect(result.out).toEqual([
-      `wrote 7 files to ${dir}`,
+      `wrote 10 files to ${dir}`,
       `population: 4 incidents in [${FEBRUARY.from}, ${FEBRUARY.to})`,
       expect.stringMatching(new RegExp(`^manifest sha256: ${sha256(manifestBytes)} \\(audit export #1\\)$`)),
       'numbering: contiguous, 1..4',
       `chain: intact, 11 entries, head ${head.rows[0]?.head_hash}`,
+      expect.stringMatching(/^checkpoint #1: tree 11, root [0-9a-f]{64} \(signed, key [0-9a-f]{64}\)$/),
+      'rows: 4 incident rows match their timelines',
     ]);
 
     // The files agree with each other: 4 rows, 4 incidents with their whole timelines.
@@ -141,7 +146,7 @@ describe('evidence bundle', () => {
 
     const intact = await verify(dir);
     expect(intact.code).toBe(0);
-    expect(intact.out[0]).toBe('bundle ok: 6 files match manifest.json');
+    expect(intact.out[0]).toBe('bundle ok: signature valid, 9 files match manifest.json');
     expect(intact.err).toEqual([]);
 
     // One byte: an ack time moved by a minute in the CSV.
@@ -155,7 +160,7 @@ describe('evidence bundle', () => {
     expect(altered.err[0]).toMatch(
       /^ALTERED population\.csv: SHA-256 differs: manifest [0-9a-f]{64}, file [0-9a-f]{64}$/,
     );
-    expect(altered.err.at(-1)).toBe('bundle NOT intact: 1 of 6 files do not match manifest.json');
+    expect(altered.err.at(-1)).toBe('bundle NOT intact: population.csv');
     expect(altered.out).toEqual([]);
 
     await rm(path.join(dir, 'report.html'));
@@ -163,7 +168,7 @@ describe('evidence bundle', () => {
     await writeFile(path.join(dir, 'manifest.json'), '{"format":"something else"}');
     const unreadable = await verify(dir);
     expect(unreadable.code).toBe(2);
-    expect(unreadable.err[0]).toMatch(/manifest\.json is not a Vigil bundle manifest/);
+    expect(unreadable.err[0]).toMatch(/manifest\.json is not a vigil-audit-bundle\/2 manifest/);
   });
 
   test('a sample: drawn by the table from the seed, reproducible, with full evidence', async ({
@@ -250,8 +255,9 @@ describe('evidence bundle', () => {
     const { store, clock } = await migratedStore(database.pool);
     await seedKnownMonth(store, clock);
     const dir = await newDir();
-    const env = { ...process.env, DATABASE_URL: database.url };
+    const env = { ...process.env, DATABASE_URL: database.url, REGISTER_SIGNING_KEY: TEST_KEY.privatePem };
     const run = promisify(execFile);
+    const keyFile = await TEST_KEY.publicKeyFile();
     const exported = await run(
       TSX,
       [
@@ -265,13 +271,13 @@ describe('evidence bundle', () => {
       ],
       { cwd: ROOT, env },
     );
-    expect(exported.stdout).toMatch(/^wrote 7 files to /);
-    const verified = await run(TSX, ['packages/incidents/src/audit/cli/verify-bundle.ts', dir], {
+    expect(exported.stdout).toMatch(/^wrote 10 files to /);
+    const verified = await run(TSX, ['packages/incidents/src/audit/cli/verify-bundle.ts', dir, '--public-key', keyFile], {
       cwd: ROOT,
     });
-    expect(verified.stdout).toMatch(/^bundle ok: 6 files match manifest\.json\n/);
+    expect(verified.stdout).toMatch(/^bundle ok: signature valid, 9 files match manifest\.json\n/);
     await writeFile(path.join(dir, 'summary.json'), ' ', { flag: 'a' });
-    const broken = await run(TSX, ['packages/incidents/src/audit/cli/verify-bundle.ts', dir], {
+    const broken = await run(TSX, ['packages/incidents/src/audit/cli/verify-bundle.ts', dir, '--public-key', keyFile], {
       cwd: ROOT,
     }).catch((error: { code: number; stderr: string }) => error);
     expect(broken).toMatchObject({ code: 1, stderr: expect.stringContaining('ALTERED summary.json') });

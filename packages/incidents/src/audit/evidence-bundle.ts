@@ -1,7 +1,17 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import { cuecReportCsv, cuecReportText, type CuecReport } from '../vendors/cuec-report';
+import {
+  BUNDLE_FORMAT,
+  FILE_ENTRY_FORMAT,
+  type CheckpointHistory,
+  type SignedCheckpoint,
+} from '../../../../tools/verify-bundle.mjs';
+import { evidenceJsonLines } from '../evidence/evidence-payloads';
+import type { InclusionProof } from '../proof/checkpoint-log';
+import type { RegisterSigner } from '../proof/register-signer';
+import type { RowCheck } from '../proof/row-fold';
 import { renderAuditReport } from './audit-report';
 import { summarisePopulation } from './audit-summary';
 import type { AuditedIncident, AuditPopulation, AuditSample } from './audit-types';
@@ -16,43 +26,41 @@ import {
 import { drawSample } from './sampling';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const BUNDLE_FORMAT = 'vigil-audit-bundle/1';
+export { BUNDLE_FORMAT };
 
 export interface BundleFile {
   name: string;
   content: Buffer;
 }
 
-/** A file name the manifest may list: plain, in the bundle's own directory. */
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** manifest.json: what the bundle holds, signed as a whole and entry by entry (docs/audit.md gives the format). */
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  /** Binds each file entry's signature to this bundle, so an entry cannot be carried into another. */
+  bundleId: string;
+  generatedAt: string;
+  period: { from: string; to: string };
+  population: { incidents: number };
+  sequence: { contiguous: boolean; missingCount: number };
+  chain: { ok: true; entries: number; head: string } | { ok: false; firstBrokenId: number; reason: string };
+  /** Incident rows checked against the fold of their timelines, and every difference found. */
+  rows: RowCheck;
+  sample: { seed: string; size: number; sizeRule: 'table' | 'requested' } | null;
+  /** The signed checkpoint made with this export; proofs.json proves every timeline entry against it. */
+  checkpoint: SignedCheckpoint;
+  files: Array<{ name: string; sha256: string; bytes: number; signature: string }>;
+  keyId: string;
+  signature: string;
+}
 
-export const BundleManifest = z.object({
-  format: z.literal(BUNDLE_FORMAT),
-  generatedAt: z.string(),
-  period: z.object({ from: z.string(), to: z.string() }),
-  population: z.object({ incidents: z.number().int().min(0) }),
-  sequence: z.object({ contiguous: z.boolean(), missingCount: z.number().int().min(0) }),
-  chain: z.union([
-    z.object({ ok: z.literal(true), entries: z.number().int().min(0), head: z.string() }),
-    z.object({ ok: z.literal(false), firstBrokenId: z.number().int(), reason: z.string() }),
-  ]),
-  sample: z
-    .object({ seed: z.string(), size: z.number().int().min(0), sizeRule: z.enum(['table', 'requested']) })
-    .nullable(),
-  files: z
-    .array(
-      z.object({
-        name: z
-          .string()
-          .regex(FILE_NAME, 'must be a plain file name')
-          .refine((name) => name !== MANIFEST_FILE, 'the manifest cannot list itself'),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        bytes: z.number().int().min(0),
-      }),
-    )
-    .min(1),
-});
-export type BundleManifest = z.infer<typeof BundleManifest>;
+/** What the register proves a bundle with: made by the export in its own snapshot's wake. */
+export interface BundleProof {
+  signer: RegisterSigner;
+  checkpoint: SignedCheckpoint;
+  history: CheckpointHistory;
+  inclusion: InclusionProof[];
+  rows: RowCheck;
+}
 
 export interface EvidenceBundle {
   files: BundleFile[];
@@ -84,7 +92,10 @@ export function sampleFromPopulation(
 /** Every file of an evidence bundle, and the manifest over them. Pure: nothing is written. */
 export function buildEvidenceBundle(
   population: AuditPopulation<AuditedIncident>,
+  proof: BundleProof,
   sample?: AuditSample,
+  /** The CUEC report of the same period, when a vendors file is configured. */
+  cuec?: CuecReport,
 ): EvidenceBundle {
   const records = { ...population, incidents: population.incidents.map(recordOnly) };
   const summary = summarisePopulation(records);
@@ -94,6 +105,7 @@ export function buildEvidenceBundle(
     { name: 'population.csv', content: Buffer.from(populationCsv(records), 'utf8') },
     { name: 'population.json', content: json(populationDocument(records)) },
     { name: 'timelines.json', content: json(timelinesDocument(population)) },
+    { name: 'evidence.jsonl', content: Buffer.from(evidenceJsonLines(population.incidents), 'utf8') },
     { name: 'summary.json', content: json(summary) },
     {
       name: 'report.html',
@@ -110,10 +122,33 @@ export function buildEvidenceBundle(
     { name: 'query.txt', content: Buffer.from(queries, 'utf8') },
   ];
   if (sample) files.push({ name: 'sample.json', content: json(sampleDocument(sample)) });
+  if (cuec) {
+    files.push(
+      { name: 'cuec-report.json', content: json(cuec) },
+      { name: 'cuec-report.csv', content: Buffer.from(cuecReportCsv(cuec), 'utf8') },
+      { name: 'cuec-report.txt', content: Buffer.from(cuecReportText(cuec), 'utf8') },
+    );
+  }
+  files.push(
+    { name: 'checkpoints.json', content: json(proof.history) },
+    {
+      name: 'proofs.json',
+      content: json({
+        format: 'vigil-inclusion-proofs/1',
+        checkpointSeq: proof.checkpoint.seq,
+        treeSize: proof.checkpoint.treeSize,
+        root: proof.checkpoint.root,
+        entries: proof.inclusion,
+      }),
+    },
+  );
+  const { signer } = proof;
+  const bundleId = randomUUID();
 
   const chain = population.chain;
-  const manifest: BundleManifest = {
+  const manifest = signer.sign({
     format: BUNDLE_FORMAT,
+    bundleId,
     generatedAt: population.generatedAt,
     period: population.period,
     population: { incidents: population.counts.incidents },
@@ -124,15 +159,18 @@ export function buildEvidenceBundle(
     chain: chain.ok
       ? { ok: true, entries: chain.entries, head: chain.head }
       : { ok: false, firstBrokenId: chain.firstBrokenId, reason: chain.reason },
+    rows: proof.rows,
     sample: sample
       ? { seed: sample.choice.seed, size: sample.choice.size, sizeRule: sample.choice.sizeRule }
       : null,
-    files: files.map((file) => ({
-      name: file.name,
-      sha256: sha256(file.content),
-      bytes: file.content.length,
-    })),
-  };
+    checkpoint: proof.checkpoint,
+    files: files.map((file) => {
+      const entry = { name: file.name, sha256: sha256(file.content), bytes: file.content.length };
+      const { signature } = signer.sign({ format: FILE_ENTRY_FORMAT, bundleId, ...entry });
+      return { ...entry, signature };
+    }),
+    keyId: signer.keyId,
+  } satisfies Omit<BundleManifest, 'signature'>);
   const manifestFile = { name: MANIFEST_FILE, content: json(manifest) };
   return { files, manifest, manifestFile, manifestSha256: sha256(manifestFile.content) };
 }
@@ -159,79 +197,4 @@ export async function writeEvidenceBundle(dir: string, bundle: EvidenceBundle): 
   for (const file of [...bundle.files, bundle.manifestFile]) {
     await writeFile(path.join(dir, file.name), file.content, { flag: 'wx' });
   }
-}
-
-export interface BundleCheck {
-  ok: boolean;
-  manifest: BundleManifest;
-  manifestSha256: string;
-  /** Files whose bytes are not what the manifest says, each with what is wrong. */
-  problems: Array<{ file: string; problem: string }>;
-  /** Files in the directory the manifest does not list; reported, not counted against the bundle. */
-  unlisted: string[];
-}
-
-export class BundleUnreadableError extends Error {
-  override readonly name = 'BundleUnreadableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
-/**
- * Checks a bundle offline: every file the manifest lists is there with its SHA-256 and size. Throws
- * `BundleUnreadableError` when there is no manifest to check against.
- */
-export async function verifyEvidenceBundle(dir: string): Promise<BundleCheck> {
-  let manifestBytes: Buffer;
-  try {
-    manifestBytes = await readFile(path.join(dir, MANIFEST_FILE));
-  } catch (error) {
-    throw new BundleUnreadableError(
-      `cannot read ${path.join(dir, MANIFEST_FILE)}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  let parsed: z.ZodSafeParseResult<BundleManifest>;
-  try {
-    parsed = BundleManifest.safeParse(JSON.parse(manifestBytes.toString('utf8')));
-  } catch (error) {
-    throw new BundleUnreadableError(`${MANIFEST_FILE} is not JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BundleUnreadableError(
-      `${MANIFEST_FILE} is not a Vigil bundle manifest: ${issue?.path.map(String).join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
-    );
-  }
-  const manifest = parsed.data;
-
-  const problems: BundleCheck['problems'] = [];
-  for (const entry of manifest.files) {
-    let content: Buffer;
-    try {
-      content = await readFile(path.join(dir, entry.name));
-    } catch {
-      problems.push({ file: entry.name, problem: 'missing' });
-      continue;
-    }
-    const digest = sha256(content);
-    if (digest !== entry.sha256) {
-      problems.push({
-        file: entry.name,
-        problem:
-          `SHA-256 differs: manifest ${entry.sha256}, file ${digest}` +
-          (content.length !== entry.bytes ? ` (and ${content.length} bytes, not ${entry.bytes})` : ''),
-      });
-    } else if (content.length !== entry.bytes) {
-      problems.push({ file: entry.name, problem: `${content.length} bytes, manifest says ${entry.bytes}` });
-    }
-  }
-  const listed = new Set([MANIFEST_FILE, ...manifest.files.map((entry) => entry.name)]);
-  const unlisted = (await readdir(dir)).filter((name) => !listed.has(name)).sort();
-  return { ok: problems.length === 0, manifest, manifestSha256: sha256(manifestBytes), problems, unlisted };
 }

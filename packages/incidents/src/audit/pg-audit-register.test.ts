@@ -137,6 +137,18 @@ describe('PgAuditRegister.population', () => {
 });
 
 describe('summarisePopulation on the register', () => {
+  test('an incident opened from history has no time to detect: left out of the figure, counted as backfilled', async ({ database }) => {
+    const { store, clock } = await migratedStore(database.pool);
+    await seedKnownMonth(store, clock);
+    // Its events are two days older than its detection (a replay, a backfill): not a 48 h detection.
+    await openAt(store, clock, 'history', '2026-02-22T00:00:00.000Z', { firstEventAt: '2026-02-20T00:00:00.000Z', severity: 'SEV3' });
+    clock.set('2026-03-10T00:00:00.000Z');
+    const summary = summarisePopulation(await new PgAuditRegister({ pool: database.pool, clock }).population(FEBRUARY));
+    expect(summary.counts.incidents).toBe(5);
+    expect(summary.backfilled).toBe(1);
+    expect(summary.responseTimes.detect).toEqual({ count: 4, medianSeconds: 120, p90Seconds: 600 });
+  });
+
   test('counts, response times and targets of a known month', async ({ database }) => {
     const { store, clock } = await migratedStore(database.pool);
     const [, inc2, inc3, inc4] = await seedKnownMonth(store, clock);
@@ -153,6 +165,7 @@ describe('summarisePopulation on the register', () => {
       contain: { count: 1, medianSeconds: 1800, p90Seconds: 1800 },
       resolve: { count: 2, medianSeconds: 7200, p90Seconds: 129_600 },
     });
+    expect(summary.backfilled).toBe(0);
     expect(summary.withinTarget).toEqual({
       acknowledge: { met: 2, missed: 2, pending: 0, notApplicable: 0, share: 0.5 },
       resolve: { met: 1, missed: 2, pending: 0, notApplicable: 1, share: 1 / 3 },

@@ -107,6 +107,8 @@ export function recordOnly(incident: IncidentRecord | AuditedIncident): Incident
   delete copy.evidence;
   delete copy.communications;
   delete copy.notifications;
+  delete copy.evidencePayloads;
+  delete copy.evidencePurges;
   return copy as IncidentRecord;
 }
 

@@ -10,7 +10,12 @@ const checkout: ServiceCommitment = {
   owner: null,
   commitment: 99.9,
   slo: 99.95,
+  minimumCoverage: 90,
 };
+/** Checks covered all of this: the figures below are about outages and maintenance, not evidence. */
+const ALWAYS_CHECKED = [
+  { start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2027-01-01T00:00:00Z') },
+];
 const november = monthPeriod('2026-11'); // 30 days: 2,592,000 s
 const t = (iso: string) => Date.parse(iso);
 
@@ -24,6 +29,7 @@ describe('availabilityFigures over a finished month', () => {
     service: checkout,
     period: november,
     now: t('2026-12-05T00:00:00Z'),
+    coverage: ALWAYS_CHECKED,
     outages: [
       measuredOutage('2026-10-31T23:50:00.000Z', 30),
       measuredOutage('2026-11-10T10:00:00.000Z', 60),
@@ -65,7 +71,9 @@ describe('availabilityFigures over a finished month', () => {
       budgetRemainingSeconds: 2590.2 - 6000,
       budgetConsumed: expect.closeTo(6000 / 2590.2, 12),
       burnRate: expect.closeTo(6000 / 2590.2, 12),
+      status: 'breached',
       met: false,
+      standing: 'breached',
     });
     expect(figures.slo).toMatchObject({ target: 99.95, allowedDowntimeSeconds: 1295.1, met: false });
   });
@@ -111,6 +119,8 @@ describe('availabilityFigures over a finished month', () => {
       downtimeSeconds: 1200,
       maintenanceSeconds: 0,
       measuredSeconds: 86_400,
+      monitoredSeconds: 86_400,
+      noEvidenceSeconds: 0,
     });
     expect(day('2026-11-10')).toMatchObject({
       downtimeSeconds: 3600,
@@ -135,6 +145,7 @@ describe('availabilityFigures over a month still running', () => {
       service: checkout,
       period: november,
       now,
+      coverage: ALWAYS_CHECKED,
       outages: [measuredOutage('2026-11-02T12:00:00.000Z', 21.6)],
       maintenance: [],
     });
@@ -148,13 +159,21 @@ describe('availabilityFigures over a month still running', () => {
       budgetConsumed: 0.5,
       burnRate: 1,
       met: true,
+      standing: 'on-track',
     });
-    // The SLO allows half as much: all of it spent, at twice the sustainable rate, and still (just) met.
+    // The SLO allows half as much: all of it spent, at twice the sustainable rate, and still (just) met;
+    // but 99.9 % is below its 99.95 %, and the standing says so.
     expect(figures.slo).toMatchObject({
       allowedDowntimeSeconds: 1296,
       budgetConsumed: 1,
       burnRate: 2,
       met: true,
+      standing: 'below-target',
+    });
+    expect(figures.projection).toEqual({
+      downtimeSecondsAtCurrentBurn: 2592,
+      availabilityAtCurrentBurn: 0.999,
+      availabilityIfNoFurtherDowntime: 1 - 1296 / 2_592_000,
     });
     expect(figures.daily.find((d) => d.date === '2026-11-20')).toMatchObject({
       availability: null,
@@ -167,6 +186,7 @@ describe('availabilityFigures over a month still running', () => {
       service: checkout,
       period: november,
       now,
+      coverage: ALWAYS_CHECKED,
       outages: [openOutage('2026-11-15T23:00:00.000Z', now)],
       maintenance: [],
     });
@@ -184,6 +204,7 @@ describe('availabilityFigures over a month still running', () => {
       service: checkout,
       period: november,
       now,
+      coverage: ALWAYS_CHECKED,
       outages: [measuredOutage('2026-11-05T02:10:00.000Z', 20)],
       maintenance: [maintenanceWindow('2026-11-05T02:00:00.000Z', '2026-11-05T03:00:00.000Z')],
     });
@@ -199,11 +220,17 @@ describe('availabilityFigures over a month still running', () => {
       service: checkout,
       period: november,
       now: t('2026-10-20T00:00:00Z'),
+      coverage: ALWAYS_CHECKED,
       outages: [],
       maintenance: [],
     });
     expect(figures.availability).toBeNull();
-    expect(figures.commitment).toMatchObject({ budgetConsumed: 0, burnRate: null, met: true });
+    expect(figures.commitment).toMatchObject({
+      budgetConsumed: 0,
+      burnRate: null,
+      status: 'not-evidenced',
+      met: false,
+    });
   });
 
   it('refuses a period that ends before it starts', () => {
@@ -212,9 +239,69 @@ describe('availabilityFigures over a month still running', () => {
         service: checkout,
         period: { start: 10, end: 10 },
         now,
+        coverage: ALWAYS_CHECKED,
         outages: [],
         maintenance: [],
       }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('standing and projection: the words never say "above the target" under a figure below it', () => {
+  it('two 4-minute outages on day 2: below the commitment so far, budget left, a breach at this burn', () => {
+    const figures = availabilityFigures({
+      service: checkout,
+      period: november,
+      now: t('2026-11-03T00:00:00Z'),
+      coverage: ALWAYS_CHECKED,
+      outages: [measuredOutage('2026-11-02T09:00:00.000Z', 4), measuredOutage('2026-11-02T09:30:00.000Z', 4)],
+      maintenance: [],
+    });
+    // 480 s down in 172,800 s: 99.722 %, under 99.9 %, with 18.5 % of the month's 2,592 s used.
+    expect(figures.downtimeSeconds).toBe(480);
+    expect(figures.availability).toBeCloseTo(1 - 480 / 172_800, 12);
+    expect(figures.commitment).toMatchObject({
+      status: 'met',
+      budgetRemainingSeconds: 2112,
+      standing: 'below-target',
+    });
+    expect(figures.commitment.budgetConsumed).toBeCloseTo(480 / 2592, 12);
+    // 480 s every 2 days is 7,200 s by the end of the month.
+    expect(figures.projection).toEqual({
+      downtimeSecondsAtCurrentBurn: 7200,
+      availabilityAtCurrentBurn: 1 - 7200 / 2_592_000,
+      availabilityIfNoFurtherDowntime: 1 - 480 / 2_592_000,
+    });
+  });
+
+  it('a finished month within its allowance but with the figure below the target (gaps in coverage)', () => {
+    // Checked for the first 27.6 days only (92 % coverage, above the 90 % minimum); 2,500 s down of 2,592
+    // allowed, but over monitored time that is 99.895 %.
+    const figures = availabilityFigures({
+      service: checkout,
+      period: november,
+      now: t('2026-12-02T00:00:00Z'),
+      coverage: [{ start: november.start, end: november.start + 2_384_640_000 }],
+      outages: [measuredOutage('2026-11-20T00:00:00.000Z', 2500 / 60)],
+      maintenance: [],
+    });
+    expect(figures.coverage).toBeCloseTo(0.92, 12);
+    expect(figures.commitment).toMatchObject({ status: 'met', met: true, standing: 'below-target' });
+    expect(figures.projection).toBeNull();
+  });
+
+  it('a finished month at or above the target is met; breached and not evidenced stay what they are', () => {
+    const finished = (outageMinutes: number, coverageEnd: number) =>
+      availabilityFigures({
+        service: checkout,
+        period: november,
+        now: t('2026-12-02T00:00:00Z'),
+        coverage: [{ start: november.start, end: coverageEnd }],
+        outages: [measuredOutage('2026-11-05T00:00:00.000Z', outageMinutes)],
+        maintenance: [],
+      }).commitment.standing;
+    expect(finished(10, november.end)).toBe('met');
+    expect(finished(60, november.end)).toBe('breached');
+    expect(finished(1, november.start + 10 * 86_400_000)).toBe('not-evidenced');
   });
 });

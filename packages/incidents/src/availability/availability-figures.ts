@@ -3,11 +3,13 @@ import type {
   DailyAvailability,
   MaintenanceWindow,
   ObjectiveFigures,
+  ObjectiveStanding,
   OutageContribution,
+  PeriodProjection,
   ServiceAvailability,
 } from './availability-types';
-import { clip, subtract, totalMs, type Interval } from './intervals';
-import type { OutageSpan } from './outage-spans';
+import { clip, normalise, subtract, totalMs, type Interval } from './intervals';
+import type { OutageSpan } from './outage-intervals';
 import { utcDays } from './periods';
 import type { ServiceCommitment } from './services-config';
 
@@ -16,16 +18,21 @@ export interface AvailabilityInput {
   /** `[from, to)`, epoch ms. */
   period: Interval;
   now: number;
-  /** This service's outages; any that miss the period are ignored. */
+  /** This service's measured outages; any that miss the period are ignored. */
   outages: readonly OutageSpan[];
+  /** Time this service's checks covered (`check_coverage`); any that misses the period is ignored. */
+  coverage: readonly Interval[];
   /** This service's maintenance windows; any that miss the period are ignored. */
   maintenance: readonly MaintenanceWindow[];
 }
 
 /**
- * A service's availability over a period, as time-weighted interval arithmetic: the union of its outages
- * (first failed check to recovery; a live one up to now), cut to the part of the period that has elapsed,
- * minus declared maintenance, against the elapsed time minus maintenance. Pure: same input, same figures.
+ * A service's availability over a period, as interval arithmetic in event time. The elapsed part of the
+ * period splits into maintenance (declared windows), monitored time (checks covered it, or a measured outage
+ * did) and time with no evidence (no checks: before monitoring began, a gap, the prober or the pipeline
+ * down). Downtime is the union of the measured outages outside maintenance. Availability is over monitored
+ * time only; coverage (monitored / elapsed less maintenance) below the service's minimum makes every
+ * objective "not evidenced", never "met". Pure: same input, same figures.
  */
 export function availabilityFigures(input: AvailabilityInput): ServiceAvailability {
   const { period, service } = input;
@@ -36,17 +43,27 @@ export function availabilityFigures(input: AvailabilityInput): ServiceAvailabili
   };
 
   const maintenanceInPeriod = clip(input.maintenance.map(windowInterval), period);
-  const maintenanceElapsed = clip(maintenanceInPeriod, elapsed);
-  const down = subtract(clip(input.outages, elapsed), maintenanceElapsed);
+  const maintenance = clip(maintenanceInPeriod, elapsed);
+  const outages = clip(input.outages, elapsed);
+  const down = subtract(outages, maintenance);
+  // A measured outage is evidence too: the checks (or alerts) said "down" for all of it.
+  const monitored = subtract(clip(normalise([...input.coverage, ...outages]), elapsed), maintenance);
+  const noEvidence = subtract(subtract([elapsed], maintenance), monitored);
 
   const periodMs = period.end - period.start;
   const elapsedMs = elapsed.end - elapsed.start;
-  const maintenanceMs = totalMs(maintenanceElapsed);
-  const measuredMs = elapsedMs - maintenanceMs;
+  const maintenanceMs = totalMs(maintenance);
+  const measurableMs = elapsedMs - maintenanceMs;
+  const monitoredMs = totalMs(monitored);
   const downtimeMs = totalMs(down);
+  const coverage = measurableMs > 0 ? monitoredMs / measurableMs : null;
+  const evidenced = coverage !== null && coverage * 100 >= service.minimumCoverage;
   // The allowance is over the whole period, so a month's budget does not grow as the month goes on.
   const eligibleMs = periodMs - totalMs(maintenanceInPeriod);
-  const objective = (target: number) => objectiveFigures(target, eligibleMs, measuredMs, downtimeMs);
+  const availability = monitoredMs > 0 ? 1 - downtimeMs / monitoredMs : null;
+  const running = elapsed.end < period.end;
+  const objective = (target: number) =>
+    objectiveFigures(target, { eligibleMs, measurableMs, downtimeMs, evidenced, availability, running });
 
   return {
     service,
@@ -56,11 +73,16 @@ export function availabilityFigures(input: AvailabilityInput): ServiceAvailabili
     periodSeconds: seconds(periodMs),
     elapsedSeconds: seconds(elapsedMs),
     maintenanceSeconds: seconds(maintenanceMs),
-    measuredSeconds: seconds(measuredMs),
+    measuredSeconds: seconds(measurableMs),
+    monitoredSeconds: seconds(monitoredMs),
+    noEvidenceSeconds: seconds(measurableMs - monitoredMs),
     downtimeSeconds: seconds(downtimeMs),
-    availability: measuredMs > 0 ? 1 - downtimeMs / measuredMs : null,
+    coverage,
+    evidenced,
+    availability,
     commitment: objective(service.commitment),
     slo: service.slo === null ? null : objective(service.slo),
+    projection: running && monitoredMs > 0 ? projection(downtimeMs, measurableMs, eligibleMs) : null,
     downtime: down.map((interval): CountedInterval => ({
       start: iso(interval.start),
       end: iso(interval.end),
@@ -68,31 +90,65 @@ export function availabilityFigures(input: AvailabilityInput): ServiceAvailabili
         (outage) => outage.how === 'ongoing' && outage.start <= interval.end && outage.end >= interval.end,
       ),
     })),
-    incidents: contributions(input.outages, period, elapsed, maintenanceElapsed),
+    noEvidence: noEvidence.map((interval) => ({ start: iso(interval.start), end: iso(interval.end) })),
+    incidents: contributions(input.outages, period, elapsed, maintenance),
     maintenance: input.maintenance
       .filter((window) => overlaps(windowInterval(window), period))
       .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt) || a.id - b.id),
-    daily: utcDays(period).map((day) => dailyFigures(day, elapsed, down, maintenanceElapsed)),
+    daily: utcDays(period).map((day) => dailyFigures(day, elapsed, { down, maintenance, monitored })),
   };
 }
 
 function objectiveFigures(
   target: number,
-  eligibleMs: number,
-  measuredMs: number,
-  downtimeMs: number,
+  figures: {
+    eligibleMs: number;
+    measurableMs: number;
+    downtimeMs: number;
+    evidenced: boolean;
+    availability: number | null;
+    running: boolean;
+  },
 ): ObjectiveFigures {
+  const { eligibleMs, measurableMs, downtimeMs, evidenced } = figures;
   // Rounded to the millisecond: 100 - 99.9 is 0.0999...9 in binary floating point.
   const allowedMs = Math.max(0, Math.round(((100 - target) * eligibleMs) / 100));
   const consumed = allowedMs > 0 ? downtimeMs / allowedMs : null;
-  const elapsedShare = eligibleMs > 0 ? measuredMs / eligibleMs : 0;
+  const elapsedShare = eligibleMs > 0 ? measurableMs / eligibleMs : 0;
+  // Measured downtime past the allowance is a breach whatever the coverage; staying within it proves
+  // nothing without enough evidence.
+  const status = downtimeMs > allowedMs ? 'breached' : evidenced ? 'met' : 'not-evidenced';
   return {
     target,
     allowedDowntimeSeconds: seconds(allowedMs),
     budgetRemainingSeconds: seconds(allowedMs - downtimeMs),
     budgetConsumed: consumed,
     burnRate: consumed !== null && elapsedShare > 0 ? consumed / elapsedShare : null,
-    met: downtimeMs <= allowedMs,
+    status,
+    met: status === 'met',
+    standing: standing(status, target, figures.availability, figures.running),
+  };
+}
+
+function standing(
+  status: ObjectiveFigures['status'],
+  target: number,
+  availability: number | null,
+  running: boolean,
+): ObjectiveStanding {
+  if (status !== 'met') return status;
+  // Compared as the figure is shown (cut to three decimals of a percent), so the words match the number.
+  const shown = availability === null ? null : Math.floor(availability * 100_000 + 1e-7) / 1000;
+  if (shown === null || shown < target) return 'below-target';
+  return running ? 'on-track' : 'met';
+}
+
+function projection(downtimeMs: number, measurableMs: number, eligibleMs: number): PeriodProjection {
+  const atCurrentBurnMs = (downtimeMs * eligibleMs) / measurableMs;
+  return {
+    downtimeSecondsAtCurrentBurn: Math.round(atCurrentBurnMs) / 1000,
+    availabilityAtCurrentBurn: 1 - atCurrentBurnMs / eligibleMs,
+    availabilityIfNoFurtherDowntime: 1 - downtimeMs / eligibleMs,
   };
 }
 
@@ -104,17 +160,20 @@ function contributions(
 ): OutageContribution[] {
   return outages
     .filter((outage) => overlaps(outage, period) || (outage.how === 'ongoing' && outage.start < period.end))
-    .sort((a, b) => a.start - b.start || a.incident.seq - b.incident.seq)
+    .sort((a, b) => a.start - b.start || (a.incident?.seq ?? 0) - (b.incident?.seq ?? 0))
     .map((outage) => ({
-      incidentId: outage.incident.id,
-      ref: outage.incident.ref,
-      seq: outage.incident.seq,
-      title: outage.incident.title,
-      status: outage.incident.status,
-      severity: outage.incident.severity,
+      incidentId: outage.incident?.id ?? null,
+      ref: outage.incident?.ref ?? null,
+      seq: outage.incident?.seq ?? null,
+      title: outage.incident?.title ?? `Service ${outage.service} was down`,
+      status: outage.incident?.status ?? null,
+      severity: outage.incident?.severity ?? null,
       startedAt: iso(outage.start),
       endedAt: outage.how === 'ongoing' ? null : iso(outage.end),
       end: outage.how,
+      measuredBy: outage.measuredBy,
+      historical: outage.historical,
+      downtimeSeconds: outage.how === 'ongoing' ? null : seconds(outage.end - outage.start),
       downtimeSecondsInPeriod: seconds(totalMs(subtract(clip([outage], elapsed), maintenance))),
     }));
 }
@@ -122,22 +181,24 @@ function contributions(
 function dailyFigures(
   day: Interval,
   elapsed: Interval,
-  down: Interval[],
-  maintenance: Interval[],
+  sets: { down: Interval[]; maintenance: Interval[]; monitored: Interval[] },
 ): DailyAvailability {
   const measuredPart: Interval = {
     start: day.start,
     end: Math.max(day.start, Math.min(day.end, elapsed.end)),
   };
-  const maintenanceMs = totalMs(clip(maintenance, measuredPart));
-  const measuredMs = measuredPart.end - measuredPart.start - maintenanceMs;
-  const downtimeMs = totalMs(clip(down, measuredPart));
+  const maintenanceMs = totalMs(clip(sets.maintenance, measuredPart));
+  const measurableMs = measuredPart.end - measuredPart.start - maintenanceMs;
+  const monitoredMs = totalMs(clip(sets.monitored, measuredPart));
+  const downtimeMs = totalMs(clip(sets.down, measuredPart));
   return {
     date: iso(day.start).slice(0, 10),
-    availability: measuredMs > 0 ? 1 - downtimeMs / measuredMs : null,
+    availability: monitoredMs > 0 ? 1 - downtimeMs / monitoredMs : null,
     downtimeSeconds: seconds(downtimeMs),
     maintenanceSeconds: seconds(maintenanceMs),
-    measuredSeconds: seconds(measuredMs),
+    measuredSeconds: seconds(measurableMs),
+    monitoredSeconds: seconds(monitoredMs),
+    noEvidenceSeconds: seconds(measurableMs - monitoredMs),
   };
 }
 

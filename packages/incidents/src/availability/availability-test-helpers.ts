@@ -1,6 +1,6 @@
 import type { IncidentRecord } from '../incident-types';
 import type { MaintenanceWindow } from './availability-types';
-import { outageSpan, type OutageSpan } from './outage-spans';
+import type { OutageSpan } from './outage-intervals';
 
 let seq = 0;
 
@@ -49,38 +49,52 @@ export function outageIncident(
     followUps: [],
     affectedSystems: ['checkout'],
     dc4Candidate: false,
+    eventCount: 3,
+    lastEventAt: null,
+    sourceIps: [],
+    userAgents: [],
+    timeToDetectMs: null,
+    backfill: false,
     createdAt: overrides.firstEventAt,
     ...overrides,
   };
 }
 
-/** An outage the rule resolved with its measured downtime. */
+/** An outage the rule measured, from its first failed check to its first good check. */
 export function measuredOutage(startedAt: string, minutes: number, service = 'checkout'): OutageSpan {
-  const end = new Date(Date.parse(startedAt) + minutes * 60_000).toISOString();
-  return spanOf(
-    outageIncident({
-      firstEventAt: startedAt,
-      resolvedAt: end,
-      resolvedBy: 'vigil:availability.service-down',
-      downtimeSeconds: minutes * 60,
-      entity: { type: 'service', id: service },
-    }),
-    Number.POSITIVE_INFINITY,
-  );
+  const start = Date.parse(startedAt);
+  return outage(service, start, start + minutes * 60_000, 'measured');
 }
 
 /** An outage still going on. */
 export function openOutage(startedAt: string, openUntil: number, service = 'checkout'): OutageSpan {
-  return spanOf(
-    outageIncident({ firstEventAt: startedAt, status: 'open', entity: { type: 'service', id: service } }),
-    openUntil,
-  );
+  const start = Date.parse(startedAt);
+  return outage(service, start, Math.max(start, openUntil), 'ongoing');
 }
 
-function spanOf(incident: IncidentRecord, openUntil: number): OutageSpan {
-  const span = outageSpan(incident, openUntil);
-  if (!span) throw new Error('not an outage');
-  return span;
+function outage(service: string, start: number, end: number, how: OutageSpan['how']): OutageSpan {
+  const incident = outageIncident({
+    firstEventAt: new Date(start).toISOString(),
+    entity: { type: 'service', id: service },
+    status: how === 'ongoing' ? 'open' : 'resolved',
+  });
+  return {
+    service,
+    ruleId: 'availability.service-down',
+    start,
+    end,
+    how,
+    measuredBy: 'consecutive-checks',
+    historical: false,
+    incident: {
+      id: incident.id,
+      seq: incident.seq,
+      ref: `INC-${incident.seq}`,
+      title: incident.title,
+      status: incident.status,
+      severity: incident.severity,
+    },
+  };
 }
 
 export function maintenanceWindow(startsAt: string, endsAt: string, service = 'checkout'): MaintenanceWindow {

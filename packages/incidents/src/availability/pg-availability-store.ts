@@ -2,7 +2,6 @@ import type { Pool, PoolClient } from 'pg';
 import { ValidationError, type Clock } from '@vigil/runtime';
 import type { Logger } from '@vigil/telemetry';
 import { inputErrors } from '../incident-inputs';
-import { toIncidentRecord, type IncidentRow } from '../incident-rows';
 import { inTransaction } from '../pg-transaction';
 import { availabilityFigures, forService } from './availability-figures';
 import type {
@@ -14,7 +13,9 @@ import type {
   ServiceAvailability,
 } from './availability-types';
 import { insertMaintenance, MaintenanceDeclaration, selectMaintenance } from './maintenance-windows';
-import { outageSpan, SERVICE_DOWN_RULE_ID, type OutageSpan } from './outage-spans';
+import { loadCoverage } from './check-coverage';
+import { loadOutages } from './outage-register';
+import type { Interval } from './intervals';
 import { MAX_PERIOD_DAYS } from './periods';
 import type { ServiceCommitment } from './services-config';
 
@@ -25,7 +26,7 @@ export interface PgAvailabilityStoreOptions {
   logger: Logger;
 }
 
-/** Availability from the register's service-down incidents, and the maintenance windows declared. */
+/** Availability from the measured outages, the checks' coverage and the maintenance windows declared. */
 export class PgAvailabilityStore implements AvailabilityStore {
   private readonly pool: Pool;
   private readonly clock: Clock;
@@ -85,50 +86,39 @@ export class PgAvailabilityStore implements AvailabilityStore {
     }
     if (services.length === 0) return [];
     const now = this.clock.now();
-    const ids = services.map((service) => service.id);
     // One snapshot, so an outage resolved between the two reads is neither lost nor counted twice.
-    const { outages, maintenance } = await inTransaction(
-      this.pool,
-      async (client) => ({
-        outages: await loadOutages(client, ids, start, end, Math.min(end, now)),
-        maintenance: await selectMaintenance(client, { services: ids, from: period.from, to: period.to }),
-      }),
-      { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
-    );
-    return services.map((service) =>
-      availabilityFigures({
-        service,
-        period: { start, end },
-        now,
-        outages: forService(outages, service.id),
-        maintenance: forService(maintenance, service.id),
-      }),
-    );
+    return inTransaction(this.pool, (client) => serviceFigures(client, services, { start, end }, now), {
+      begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    });
   }
 }
 
 /**
- * Service-down incidents that may touch [from, to): begun before its end and not over before its start. The
- * resolution time is normally at or after the measured recovery (the detector notices after the check); the
- * measured end is tested too, in case the detector's clock ran behind the prober's.
+ * The figures of these services for `period` as of `now`, from what the register holds: the one computation
+ * behind the API, the report, the dashboard and the register's own breach decisions (breach-verdict.ts).
  */
-async function loadOutages(
+export async function serviceFigures(
   client: PoolClient,
-  services: readonly string[],
-  from: number,
-  to: number,
-  openUntil: number,
-): Promise<OutageSpan[]> {
-  const { rows } = await client.query<IncidentRow>(
-    `SELECT * FROM incidents
-      WHERE rule_id = $1 AND entity_type = 'service' AND entity_id = ANY($2::text[])
-        AND status <> 'dismissed' AND first_event_at < $4
-        AND (resolved_at IS NULL OR resolved_at >= $3
-             OR first_event_at + make_interval(secs => coalesce(downtime_seconds, 0)) >= $3)
-      ORDER BY seq`,
-    [SERVICE_DOWN_RULE_ID, services, new Date(from), new Date(to)],
+  services: readonly ServiceCommitment[],
+  period: Interval,
+  now: number,
+): Promise<ServiceAvailability[]> {
+  const ids = services.map((service) => service.id);
+  const outages = await loadOutages(client, ids, period.end, Math.min(period.end, now));
+  const coverage = await loadCoverage(client, ids, period.start, period.end);
+  const maintenance = await selectMaintenance(client, {
+    services: ids,
+    from: new Date(period.start).toISOString(),
+    to: new Date(period.end).toISOString(),
+  });
+  return services.map((service) =>
+    availabilityFigures({
+      service,
+      period,
+      now,
+      outages: forService(outages, service.id),
+      coverage: forService(coverage, service.id),
+      maintenance: forService(maintenance, service.id),
+    }),
   );
-  return rows
-    .map((row) => outageSpan(toIncidentRecord(row), openUntil))
-    .filter((span): span is OutageSpan => span !== null);
 }

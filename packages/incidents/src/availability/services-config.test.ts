@@ -26,8 +26,22 @@ describe('parseServicesConfig', () => {
       ),
     ).toEqual({
       services: [
-        { id: 'checkout', name: 'Checkout', owner: 'payments-sre', commitment: 99.9, slo: 99.95 },
-        { id: 'api.example.com', name: 'api.example.com', owner: null, commitment: 99.5, slo: null },
+        {
+          id: 'checkout',
+          name: 'Checkout',
+          owner: 'payments-sre',
+          commitment: 99.9,
+          slo: 99.95,
+          minimumCoverage: 90,
+        },
+        {
+          id: 'api.example.com',
+          name: 'api.example.com',
+          owner: null,
+          commitment: 99.5,
+          slo: null,
+          minimumCoverage: 90,
+        },
       ],
     });
   });

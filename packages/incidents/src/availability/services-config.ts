@@ -22,6 +22,14 @@ const Percent = z
   .gt(0, 'must be above 0')
   .lt(100, 'must be below 100 (100 % leaves no error budget to measure)');
 
+const Coverage = z
+  .number({ error: 'expected a percentage such as 95' })
+  .min(0, 'must be 0 or more')
+  .max(100, 'must be 100 or less');
+
+/** Without `minimumCoverage` in the file: an objective needs 90 % of the period monitored to be met. */
+export const DEFAULT_MINIMUM_COVERAGE = 90;
+
 const ServiceEntry = z
   .strictObject({
     /** Shown on the dashboard and in reports; the id when not given. */
@@ -32,6 +40,8 @@ const ServiceEntry = z
     commitment: Percent,
     /** The team's own, stricter objective, in percent; optional. */
     slo: Percent.optional(),
+    /** Least share of the period, in percent, that must be monitored for an objective to count as met. */
+    minimumCoverage: Coverage.optional(),
   })
   .superRefine((entry, ctx) => {
     if (entry.slo !== undefined && entry.slo < entry.commitment) {
@@ -43,7 +53,9 @@ const ServiceEntry = z
     }
   });
 
-const ServicesFile = z.strictObject({
+export const ServicesFile = z.strictObject({
+  /** Default for every service (percent); a service's own `minimumCoverage` wins. */
+  minimumCoverage: Coverage.optional(),
   services: z.record(z.string(), ServiceEntry),
 });
 
@@ -56,6 +68,8 @@ export interface ServiceCommitment {
   commitment: number;
   /** Percent, or null when the service has no objective of its own. */
   slo: number | null;
+  /** Percent of the period that must be monitored before an objective can be met. */
+  minimumCoverage: number;
 }
 
 export interface ServicesConfig {
@@ -97,6 +111,7 @@ export function parseServicesConfig(doc: unknown, sourceName: string): ServicesC
       owner: entry.owner ?? null,
       commitment: entry.commitment,
       slo: entry.slo ?? null,
+      minimumCoverage: entry.minimumCoverage ?? parsed.data.minimumCoverage ?? DEFAULT_MINIMUM_COVERAGE,
     })),
   };
 }

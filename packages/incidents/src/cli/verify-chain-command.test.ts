@@ -1,10 +1,18 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import { describe, expect, test } from '../../../../test/fixtures/services';
 import { firingDetection, resolvedDetection, serviceDownDetection } from '../detection-fixtures';
+import { systemClock } from '@vigil/runtime';
+import { CheckpointLog } from '../proof/checkpoint-log';
+import { registerSigner } from '../proof/register-signer';
 import { migratedStore } from '../store-test-helpers';
+import { timelineHash } from '../timeline-hash';
 import { verifyChainCommand } from './verify-chain-command';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -48,9 +56,91 @@ describe('verify-chain command', () => {
     );
     expect(await run({ DATABASE_URL: database.url })).toEqual({
       code: 0,
-      out: [`chain ok: 4 entries, head ${rows[0]?.head_hash}`],
+      out: [
+        `chain ok: 4 entries, head ${rows[0]?.head_hash}`,
+        'rows ok: 2 incident rows are the fold of their timelines',
+        'checkpoints ok: none made yet',
+      ],
       err: [],
     });
+  });
+
+  test('a row changed behind the register (superuser, triggers off) is named with the column, exit 1', async ({
+    database,
+  }) => {
+    await fillRegister(database.pool);
+    await alterAsSuperuser(
+      database.pool,
+      `UPDATE incidents SET status = 'resolved', resolved_at = '2026-01-01T00:07:00Z', resolved_by = 'api:mallory',
+         root_cause = 'nothing to see' WHERE seq = 1`,
+    );
+    const result = await run({ DATABASE_URL: database.url });
+    expect(result.code).toBe(1);
+    expect(result.out[0]).toMatch(/^chain ok: 4 entries/);
+    expect(result.err).toEqual([
+      'ROW DIFFERS INC-1 status: row has "resolved", its timeline gives "acknowledged"',
+      'ROW DIFFERS INC-1 resolvedAt: row has "2026-01-01T00:07:00.000Z", its timeline gives null',
+      'ROW DIFFERS INC-1 resolvedBy: row has "api:mallory", its timeline gives null',
+      'ROW DIFFERS INC-1 rootCause: row has "nothing to see", its timeline gives null',
+    ]);
+  });
+
+  test('checkpoints: roots recomputed from the timeline, signatures checked with the public key', async ({
+    database,
+  }) => {
+    await fillRegister(database.pool);
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyFile = path.join(await mkdtemp(path.join(tmpdir(), 'vigil-key-')), 'public.pem');
+    await writeFile(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    const log = new CheckpointLog({
+      pool: database.pool,
+      clock: systemClock,
+      signer: registerSigner(privateKey),
+    });
+    await log.checkpoint('manual');
+    const intact = await run({ DATABASE_URL: database.url, REGISTER_PUBLIC_KEY_FILE: keyFile });
+    expect(intact.out.at(-1)).toBe('checkpoints ok: 1 roots match the timeline, signed and chained');
+    expect(intact.code).toBe(0);
+
+    // Someone rewrites entry 2 and every hash after it, chain head included: the chain verifies again,
+    // but the signed checkpoint's root no longer comes out of the timeline.
+    await alterAsSuperuser(database.pool, `UPDATE incident_timeline SET actor = 'api:mallory' WHERE id = 3`);
+    const rehash = await database.pool.query<{
+      id: string;
+      incident_id: string;
+      kind: string;
+      actor: string;
+      at: Date;
+      data: Record<string, unknown>;
+      prev_hash: string;
+    }>('SELECT * FROM incident_timeline WHERE id >= 3 ORDER BY id');
+    let prev = rehash.rows[0]?.prev_hash ?? '';
+    for (const row of rehash.rows) {
+      const hash = timelineHash(prev, {
+        incidentId: row.incident_id,
+        kind: row.kind,
+        actor: row.actor,
+        at: row.at.toISOString(),
+        data: row.data,
+      });
+      await alterAsSuperuser(
+        database.pool,
+        `UPDATE incident_timeline SET prev_hash = '${prev}', hash = '${hash}' WHERE id = ${row.id}`,
+      );
+      prev = hash;
+    }
+    await alterAsSuperuser(database.pool, `UPDATE timeline_chain_head SET head_hash = '${prev}'`);
+    const rewritten = await run({ DATABASE_URL: database.url, REGISTER_PUBLIC_KEY_FILE: keyFile });
+    expect(rewritten.out[0]).toMatch(/^chain ok: 4 entries/);
+    expect(rewritten.err).toContain(
+      'CHECKPOINT checkpoint #1 (tree 4, 2026-01-01T00:06:00.000Z): the timeline no longer gives its root'.replace(
+        '2026-01-01T00:06:00.000Z',
+        (await log.latest())?.at ?? '',
+      ),
+    );
+    expect(rewritten.code).toBe(1);
+    // And the register refuses to sign over the rewritten history.
+    await expect(log.checkpoint('manual')).rejects.toThrow(/no longer give the root signed in checkpoint #1/);
   });
 
   test('an entry altered behind the database: the first broken entry and its incident, exit 1', async ({
@@ -65,12 +155,14 @@ describe('verify-chain command', () => {
       `SELECT id, incident_id FROM incident_timeline WHERE kind = 'acknowledged'`,
     );
     const entry = rows[0];
+    // The row still says api:bob acknowledged; the altered entry says otherwise, and both are named.
     expect(await run({ DATABASE_URL: database.url })).toEqual({
       code: 1,
-      out: [],
+      out: ['checkpoints ok: none made yet'],
       err: [
         `chain broken at entry ${entry?.id}: content does not match its hash: the entry was altered`,
         `  entry ${entry?.id} now reads: acknowledged on INC-1 (${entry?.incident_id}) by api:mallory at 2026-01-01T00:06:00.000Z`,
+        'ROW DIFFERS INC-1 acknowledgedBy: row has "api:bob", its timeline gives "api:mallory"',
       ],
     });
   });
@@ -81,14 +173,16 @@ describe('verify-chain command', () => {
     const tsx = `${ROOT}node_modules/.bin/tsx`;
     const env = { ...process.env, DATABASE_URL: database.url };
     const intact = await promisify(execFile)(tsx, [script], { cwd: ROOT, env });
-    expect(intact.stdout).toMatch(/^chain ok: 4 entries, head [0-9a-f]{64}\n$/);
+    expect(intact.stdout).toMatch(/^chain ok: 4 entries, head [0-9a-f]{64}\nrows ok: 2 incident rows/);
 
     await alterAsSuperuser(database.pool, 'DELETE FROM incident_timeline WHERE id = 2');
     const broken = await promisify(execFile)(tsx, [script], { cwd: ROOT, env }).catch(
       (error: { code: number; stderr: string }) => error,
     );
-    expect(broken).toMatchObject({ code: 1, stderr: 'chain broken at entry 2: entry 2 is missing\n' });
-  });
+    expect(broken).toMatchObject({ code: 1 });
+    expect((broken as { stderr: string }).stderr).toMatch(/^chain broken at entry 2: entry 2 is missing\n/);
+    // Each run boots tsx and compiles the script: seconds on a quiet machine, far more on a loaded one.
+  }, 120_000);
 
   test('without DATABASE_URL, or without a database to reach, it says so and exits 2', async () => {
     const missing = await run({});

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { dueTimes } from '../incident-facts';
 import { sampleIncident, sampleOutage } from '../testing/incident-samples';
-import { checkTimer, escalationMoments } from './response-checks';
+import { checkTimer, escalationMoments, escalationText } from './response-checks';
 
 const settings = { postmortemAfterMs: 5 * 24 * 3600 * 1000 };
 const owner = {
@@ -157,5 +157,29 @@ describe('checkTimer', () => {
       state: 'later',
       at: Date.parse('2026-01-10T12:00:00.000Z'),
     });
+  });
+});
+
+describe('vendor-notification-overdue', () => {
+  const duty = { vendor: 'cloudflare', vendorName: 'Cloudflare', dueAt: '2026-01-01T11:00:00.000Z', contact: 'support <x@example.com>', notifiedAt: null };
+  const incident = { ...sampleIncident(), vendorDuty: duty };
+  const due = Date.parse(duty.dueAt);
+
+  test('overdue while the vendor was not told, whatever the status; cleared by a notification, a dismissal, or no duty', () => {
+    expect(checkTimer('vendor-notification-overdue', incident, 0, due + 60_000, settings)).toEqual({ state: 'overdue', dueAt: duty.dueAt, overdueSeconds: 60 });
+    expect(checkTimer('vendor-notification-overdue', { ...incident, status: 'resolved' }, 0, due + 60_000, settings)).toMatchObject({ state: 'overdue' });
+    expect(checkTimer('vendor-notification-overdue', { ...incident, vendorDuty: { ...duty, notifiedAt: duty.dueAt } }, 0, due + 60_000, settings)).toEqual({ state: 'cleared', reason: 'Cloudflare was notified' });
+    expect(checkTimer('vendor-notification-overdue', { ...incident, status: 'dismissed' }, 0, due + 60_000, settings)).toMatchObject({ state: 'cleared' });
+    expect(checkTimer('vendor-notification-overdue', { ...incident, vendorDuty: null }, 0, due + 60_000, settings)).toMatchObject({ state: 'cleared' });
+    expect(checkTimer('vendor-notification-overdue', incident, 0, due - 60_000, settings)).toEqual({ state: 'later', at: due });
+  });
+
+  test('the reminder names the vendor and its contact, escaped for mrkdwn, and the escalation chain', () => {
+    const check = { state: 'overdue' as const, dueAt: duty.dueAt, overdueSeconds: 600 };
+    const text = escalationText('vendor-notification-overdue', incident, check, { index: 0, users: ['U0LEAD001'] }, owner);
+    expect(text).toContain('involves the Cloudflare account and Cloudflare has not been notified: it was due 10 m ago.');
+    expect(text).toContain('Contact: support &lt;x@example.com&gt;.');
+    expect(text).toContain('<@U0LEAD001>');
+    expect(escalationMoments('vendor-notification-overdue', owner)[0]?.users).toEqual(['U0LEAD001', 'U0LEAD002']);
   });
 });

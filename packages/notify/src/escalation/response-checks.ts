@@ -2,7 +2,7 @@ import type { ResponseTargets } from '@vigil/incidents';
 import { dueTimes, isActive, type IncidentFacts } from '../incident-facts';
 import type { ResponseFindingKind } from '../interactions/incident-actions';
 import type { ResolvedOwner } from '../owners';
-import { formatDuration, incidentRef } from '../slack-message';
+import { escapeMrkdwn, formatDuration, incidentRef } from '../slack-message';
 
 export const DEFAULT_POSTMORTEM_AFTER_DAYS = 5;
 
@@ -62,6 +62,8 @@ export function checkTimer(
     };
   if (kind === 'unresolved-overdue' && !isActive(incident.status))
     return { state: 'cleared', reason: `it is ${incident.status}` };
+  if (kind === 'vendor-notification-overdue' && incident.status === 'dismissed')
+    return { state: 'cleared', reason: 'it was dismissed' };
   const missing = kind === 'postmortem-overdue' ? missingRecord(incident) : undefined;
   if (missing && missing.length === 0)
     return { state: 'cleared', reason: 'root cause and postmortem link given' };
@@ -91,6 +93,8 @@ export function dueAtOf(
     case 'postmortem-overdue':
       if (!needsPostmortem(incident) || incident.resolvedAt === null) return null;
       return new Date(Date.parse(incident.resolvedAt) + settings.postmortemAfterMs).toISOString();
+    case 'vendor-notification-overdue':
+      return incident.vendorDuty && !incident.vendorDuty.notifiedAt ? incident.vendorDuty.dueAt : null;
   }
 }
 
@@ -110,6 +114,9 @@ function missingRecord(incident: IncidentFacts): Array<'rootCause' | 'postmortem
 }
 
 function clearedReason(kind: ResponseFindingKind, incident: IncidentFacts): string {
+  if (kind === 'vendor-notification-overdue') {
+    return incident.vendorDuty ? `${incident.vendorDuty.vendorName} was notified` : 'it owes no vendor a notification';
+  }
   return kind === 'postmortem-overdue'
     ? `a ${incident.severity} incident that is ${incident.status} owes no postmortem`
     : `it is ${incident.status}`;
@@ -145,6 +152,13 @@ export function escalationText(
         .join(' and no ');
       const ask = mentions !== '' ? ` ${mentions}, please add it to the incident.` : '';
       return `:memo: ${ref} was resolved but still has no ${what}; it was due ${late} ago.${ask}`;
+    }
+    case 'vendor-notification-overdue': {
+      const vendor = escapeMrkdwn(incident.vendorDuty?.vendorName ?? 'the vendor');
+      const contact = incident.vendorDuty?.contact ? ` Contact: ${escapeMrkdwn(incident.vendorDuty.contact)}.` : '';
+      return moment.index === 0
+        ? `:incoming_envelope: ${ref} involves the ${vendor} account and ${vendor} has not been notified: it was due ${late} ago.${contact}${who}`
+        : `:incoming_envelope: ${vendor} is still not notified of ${ref}, ${late} after it was due.${who}`;
     }
   }
 }

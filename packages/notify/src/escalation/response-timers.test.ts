@@ -115,6 +115,38 @@ describe('response timers', () => {
     expect(await queue.getJobState(timerJobId(incident.id, 'ack-overdue', 1))).toBe('delayed');
   });
 
+  test('an incident recorded from history (backfill, replay) arms no timer: nobody is paged when it falls due', async ({
+    uid,
+    redisUrl,
+    redis: _redis,
+    slack,
+    startNotifier,
+  }) => {
+    const setup = await setUp({ uid, redisUrl, slack }, startNotifier);
+    const incident = { ...sampleIncident(), ackDueAt: inMs(300), resolveDueAt: inMs(600) };
+    setup.register.putIncident(incident);
+    const opened = setup.harness.store.addNotification(incident.id, 'opened', new Date(), {
+      change: 'opened',
+      actor: 'vigil:identity.brute-force',
+      at: new Date().toISOString(),
+      status: 'open',
+      detectionCount: 1,
+      lastSeenAt: incident.lastSeenAt,
+      historical: true,
+    });
+    await setup.harness.notifier.enqueue([opened]);
+    await vi.waitFor(() => expect(setup.harness.store.notification(opened.id).status).toBe('sent'), WAIT);
+    const queue = new Queue(setup.queueName, { connection: { url: redisUrl } });
+    onTestFinished(() => queue.close());
+    expect(await queue.getJobState(timerJobId(incident.id, 'ack-overdue'))).toBe('unknown');
+    expect(await queue.getJobState(timerJobId(incident.id, 'unresolved-overdue'))).toBe('unknown');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(setup.register.findings).toEqual([]);
+    const post = slack.callsTo('chat.postMessage')[0];
+    expect(String(post?.args.text)).toContain('Historical: ');
+    expect(JSON.stringify(post?.args)).not.toContain('<@');
+  });
+
   test('acknowledged in time: the timer fires, finds it acknowledged, and does nothing', async ({
     uid,
     redisUrl,

@@ -5,13 +5,15 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOpt
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { withDeadline } from '../deadline';
-import { dueTimes, isActive, type IncidentFacts } from '../incident-facts';
+import { dueTimes, isActive, type IncidentFacts, type VendorDutyFacts } from '../incident-facts';
 import {
   RESPONSE_FINDING_KINDS,
   type ResponseFindingKind,
   type ResponseFindings,
 } from '../interactions/incident-actions';
 import { createSlackSender, type MessageSender } from '../message-sender';
+import { vendorReminderBlocks } from '../interactions/vendor-notification-modal';
+import type { MessageBlock } from '../slack-message';
 import { resolveOwner, type OwnersConfig } from '../owners';
 import {
   checkTimer,
@@ -68,6 +70,8 @@ export interface ResponseTimersOptions {
   concurrency?: number;
   /** An arm that Redis does not confirm in this time fails. */
   armTimeoutMs?: number;
+  /** The notification an incident owes a vendor (vendors file), read when arming and when the timer fires. */
+  vendorDuty?: (incident: IncidentFacts) => Promise<VendorDutyFacts | null>;
 }
 
 const TimerJob = z.object({
@@ -75,10 +79,15 @@ const TimerJob = z.object({
   kind: z.enum(RESPONSE_FINDING_KINDS),
   /** Index into the escalation moments: 0 at the due time, then one per later step of the chain. */
   step: z.number().int().min(0),
+  /**
+   * Set by the job before it records its finding: a later run of the same job (a retry after a failed post)
+   * still posts, while a copy re-armed after Redis lost the original finds the finding recorded and stays quiet.
+   */
+  claimed: z.boolean().optional(),
 });
 type TimerJob = z.infer<typeof TimerJob>;
 
-type TimerOutcome = 'escalated' | 'cleared' | 'gone';
+type TimerOutcome = 'escalated' | 'already-escalated' | 'cleared' | 'gone';
 
 const TIMER_JOB = 'response-timer';
 /** How long an escalation waits for the incident's first message, to be posted in its thread. */
@@ -145,12 +154,16 @@ export function createResponseTimers(options: ResponseTimersOptions): ResponseTi
       ? dueAtOf('postmortem-overdue', incident, settings)
       : null;
     if (postmortemDue) jobs.push(timerJob(incident.id, 'postmortem-overdue', 0, Date.parse(postmortemDue)));
+    if (options.vendorDuty && incident.status !== 'dismissed') {
+      const duty = await options.vendorDuty(incident);
+      if (duty && !duty.notifiedAt) jobs.push(timerJob(incident.id, 'vendor-notification-overdue', 0, Date.parse(duty.dueAt)));
+    }
     if (jobs.length === 0) return;
     // A job id that exists (waiting, delayed, or fired and kept) is not added again.
     await withDeadline(queue.addBulk(jobs), options.armTimeoutMs ?? 5_000, 'arming response timers');
   };
 
-  const post = async (incident: IncidentFacts, channel: string, text: string): Promise<void> => {
+  const post = async (incident: IncidentFacts, channel: string, text: string, blocks?: MessageBlock[]): Promise<void> => {
     const thread = incident.slack;
     if (!sender) {
       logger.warn(
@@ -160,18 +173,21 @@ export function createResponseTimers(options: ResponseTimersOptions): ResponseTi
       return;
     }
     // In the incident's thread; before its first message exists, in the owner's channel.
-    await sender.post(thread ? { channel: thread.channel, threadTs: thread.ts, text } : { channel, text });
+    const withBlocks = blocks ? { blocks } : {};
+    await sender.post(thread ? { channel: thread.channel, threadTs: thread.ts, text, ...withBlocks } : { channel, text, ...withBlocks });
   };
 
   const processTimer = async (job: Job<TimerJob, TimerOutcome>, token?: string): Promise<TimerOutcome> => {
     const parsed = TimerJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`response timer job ${job.id} has invalid data`);
     const { incidentId, kind, step } = parsed.data;
-    const incident = await options.incidents.getIncident(incidentId);
-    if (!incident) {
+    const found = await options.incidents.getIncident(incidentId);
+    if (!found) {
       logger.warn({ incidentId, kind }, 'response timer for an incident the register does not have');
       return 'gone';
     }
+    const incident: IncidentFacts =
+      kind === 'vendor-notification-overdue' ? { ...found, vendorDuty: (await options.vendorDuty?.(found)) ?? null } : found;
     const owner = resolveOwner(options.owners, incident);
     const moments = escalationMoments(kind, owner);
     const moment = moments[step];
@@ -189,9 +205,13 @@ export function createResponseTimers(options: ResponseTimersOptions): ResponseTi
       throw new DelayedError();
     }
 
-    // Record, arm the next step, then post: each is idempotent, so a retry after a failed post repeats none.
+    // Claim, record, arm the next step, then post: each is idempotent, so a retry after a failed post repeats
+    // none. A finding already recorded by another job (this one was re-armed after Redis lost the original)
+    // is not escalated twice.
     const key = timerJobId(incidentId, kind, step);
-    await options.incidents.recordResponseFinding(incidentId, kind, {
+    const claimedBefore = parsed.data.claimed === true;
+    if (!claimedBefore) await job.updateData({ ...parsed.data, claimed: true });
+    const recorded = await options.incidents.recordResponseFinding(incidentId, kind, {
       key,
       dueAt: check.dueAt,
       checkedAt: new Date(now).toISOString(),
@@ -210,17 +230,18 @@ export function createResponseTimers(options: ResponseTimersOptions): ResponseTi
         timerJob(incidentId, kind, step + 1, Date.parse(check.dueAt) + next.afterMinutes * 60_000).opts,
       );
     }
+    if (!recorded && !claimedBefore) {
+      logger.info({ incidentId, kind, step }, 'response timer fired again; already escalated, nothing posted');
+      return 'already-escalated';
+    }
     // An incident overdue when it opened (its first message held up) is escalated in its thread once the
     // message is there; the wait is short and bounded, after which the owner's channel is used instead.
     if (!incident.slack && sender && Date.now() - job.timestamp < THREAD_GRACE_MS) {
       await job.moveToDelayed(Date.now() + THREAD_RETRY_MS, token);
       throw new DelayedError();
     }
-    await post(
-      incident,
-      owner.channel,
-      escalationText(kind, incident, check, { index: step, users: moment.users }, owner),
-    );
+    const text = escalationText(kind, incident, check, { index: step, users: moment.users }, owner);
+    await post(incident, owner.channel, text, kind === 'vendor-notification-overdue' ? vendorReminderBlocks(incident.id, text) : undefined);
     logger.warn(
       {
         incidentId,

@@ -30,11 +30,12 @@ export interface NotificationEnqueuer {
   enqueue(records: NotificationRecord[], trace?: Record<string, string>): Promise<void>;
 }
 
-export const RESPONSE_FINDING_KINDS = ['ack-overdue', 'unresolved-overdue', 'postmortem-overdue'] as const;
+export const RESPONSE_FINDING_KINDS = ['ack-overdue', 'unresolved-overdue', 'postmortem-overdue', 'vendor-notification-overdue'] as const;
 /**
  * `ack-overdue`: still open at its acknowledgement due time (CC7.4); `unresolved-overdue`: not resolved,
  * closed or dismissed at its resolution due time (CC7.4/CC7.5); `postmortem-overdue`: a SEV1/SEV2 resolved
- * some days ago still without a root cause or a postmortem link (CC7.5).
+ * some days ago still without a root cause or a postmortem link (CC7.5); `vendor-notification-overdue`: an
+ * incident on a vendor's account whose vendor was not told within the vendor's time (a CUEC; CC7.3, CC7.4).
  */
 export type ResponseFindingKind = (typeof RESPONSE_FINDING_KINDS)[number];
 
@@ -64,11 +65,12 @@ export interface ResponseFindingData {
 export interface ResponseFindings {
   /**
    * Records the finding against the incident (a timeline entry of kind `response-finding` with `kind` and
-   * `data`, actor `system:response-timers`). Idempotent by `data.key`. Throws `IncidentNotFoundError`.
+   * `data`, actor `system:response-timers`). Idempotent by `data.key`: resolves true when this call recorded
+   * it, false when it was there already. Throws `IncidentNotFoundError`.
    */
   recordResponseFinding(
     incidentId: string,
     kind: ResponseFindingKind,
     data: ResponseFindingData,
-  ): Promise<unknown>;
+  ): Promise<boolean>;
 }

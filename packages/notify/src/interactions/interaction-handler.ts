@@ -20,6 +20,7 @@ import {
   type ViewSubmissionPayload,
 } from './interaction-payload';
 import type { SlackInteractionClient } from './slack-interaction-client';
+import { onVendorClick, onVendorSubmission, type VendorNotificationRecorder } from './vendor-interactions';
 
 /** Slack gives up on an answer after 3 s; everything done before answering fits well inside that. */
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
@@ -39,6 +40,8 @@ export interface SlackInteractionOptions {
   logger: Logger;
   /** The budget for work before the answer, in ms; 2500 by default. */
   answerWithinMs?: number;
+  /** Records "Vendor notified" from the reminder's button and modal; without it the button does nothing. */
+  vendors?: VendorNotificationRecorder;
 }
 
 /** The HTTP answer to Slack: status 200 (with or without a body) unless the payload itself is broken. */
@@ -94,6 +97,7 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
   const pending = new Set<Promise<void>>();
 
   const remaining = (startedAt: number) => budget - (performance.now() - startedAt);
+  const vendorDeps = (vendors: VendorNotificationRecorder) => ({ vendors, ...(options.slack ? { slack: options.slack } : {}), logger, nowMs: () => Date.now() });
 
   /** Work that goes on after the answer; failures are logged, never thrown at nobody. */
   const track = (work: Promise<unknown>, what: string): void => {
@@ -194,6 +198,10 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
     payload: BlockActionsPayload,
     startedAt: number,
   ): Promise<InteractionAnswer> => {
+    if (options.vendors) {
+      const answer = await onVendorClick(payload, vendorDeps(options.vendors), remaining(startedAt));
+      if (answer) return answer;
+    }
     const match = payload.actions
       .map((element) => ({ element, kind: buttonActionOf(element.action_id) }))
       .find((candidate) => candidate.kind !== undefined);
@@ -286,6 +294,10 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
     payload: ViewSubmissionPayload,
     startedAt: number,
   ): Promise<InteractionAnswer> => {
+    if (options.vendors) {
+      const answer = await onVendorSubmission(payload, vendorDeps(options.vendors));
+      if (answer) return answer;
+    }
     const kind = modalActionOf(payload.view.callback_id);
     if (!kind) return { status: 200 };
     const block = firstInputBlock(kind);

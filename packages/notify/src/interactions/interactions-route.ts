@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '@vigil/runtime';
+import type { RouteDoc } from '@vigil/openapi';
 import type { FastifyContextConfig, FastifyPluginAsync } from 'fastify';
 import {
   createSlackInteractionHandler,
@@ -40,6 +41,20 @@ const SIGNATURE_CODES: Readonly<Record<SignatureRefusal, string>> = {
  * then parsed. A request that fails verification is answered 401 and changes nothing. Its content type
  * parsers are its own: the host's other routes are not affected.
  */
+const INTERACTIONS_DOC: RouteDoc = {
+  summary: 'Slack interactivity: button clicks and modal submissions from Vigil’s messages',
+  description:
+    'Called by Slack, not by people: the Request URL of the Slack app (deploy/slack-app-manifest.yaml). Authenticated by Slack’s request signature (X-Slack-Signature, X-Slack-Request-Timestamp within 5 minutes, HMAC-SHA256 with the signing secret); anything else is 401 and changes nothing.',
+  tags: ['slack'],
+  security: [],
+  headers: {
+    'X-Slack-Signature': { description: '`v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`', required: true },
+    'X-Slack-Request-Timestamp': { description: 'Unix seconds; at most 5 minutes from now', required: true },
+  },
+  body: { contentType: 'application/x-www-form-urlencoded', description: '`payload=<JSON>`, as Slack sends it' },
+  responses: { 200: { description: 'Acknowledged; the action’s result is posted in the incident’s thread' } },
+};
+
 export function buildSlackInteractionsRoute(options: SlackInteractionsRouteOptions): FastifyPluginAsync {
   const secrets =
     typeof options.signingSecret === 'string' ? [options.signingSecret] : [...options.signingSecret];
@@ -60,7 +75,7 @@ export function buildSlackInteractionsRoute(options: SlackInteractionsRouteOptio
 
     app.post(
       options.path ?? SLACK_INTERACTIONS_PATH,
-      { bodyLimit, ...(options.routeConfig ? { config: options.routeConfig } : {}) },
+      { bodyLimit, config: { ...options.routeConfig, openapi: INTERACTIONS_DOC } },
       async (request, reply) => {
         const startedAt = performance.now();
         const rawBody = typeof request.body === 'string' ? request.body : '';

@@ -124,8 +124,10 @@ describe('Slack interactions', () => {
       data: { from: 'open', to: 'acknowledged', text: 'via Slack by @alice (U0ALICE01)' },
     });
     await vi.waitFor(() => expect(slack.replies(channel, ts)).toHaveLength(1), WAIT);
-    expect(slack.replies(channel, ts)[0]?.text).toBe(
-      'Acknowledged by <@U0ALICE01>: 1 detection in all, last at 10:00 UTC.',
+    expect(slack.replies(channel, ts)[0]?.text).toEqual(
+      expect.stringMatching(
+        /^Acknowledged by <@U0ALICE01> at \d\d:\d\d UTC: 1 detection in all, last at 10:00 UTC\.$/,
+      ),
     );
     const acknowledged = slack.message(channel, ts);
     expect(acknowledged?.text).toContain('[Acknowledged]');
@@ -174,7 +176,7 @@ describe('Slack interactions', () => {
     });
     await vi.waitFor(() => expect(slack.replies(channel, ts)).toHaveLength(2), WAIT);
     expect(slack.replies(channel, ts)[1]?.text).toMatch(
-      /^Resolved by <@U0ALICE01> \d.* after it was detected\. Root cause: A reused password from a breached site\.$/,
+      /^Resolved by <@U0ALICE01> \d.* after it was detected\. Root cause: A reused password from a breached site\.( Remediation: .*)? Postmortem: https:\/\/wiki\.example\.com\/pm\/42$/,
     );
     const resolved = slack.message(channel, ts);
     expect(resolved?.text).toContain('[Resolved]');

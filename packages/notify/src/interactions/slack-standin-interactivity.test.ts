@@ -83,12 +83,13 @@ describe('Slack stand-in: modals, ephemeral replies, reading a channel', () => {
   });
 
   test('delayNext holds answers back', async () => {
-    slack.delayNext(1, 200);
+    slack.delayNext(1, 1_500);
     const started = Date.now();
     await client.auth.test();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_490);
+    // Only the next one: the call after it is not held (a loaded machine still answers well inside the delay).
     const again = Date.now();
     await client.auth.test();
-    expect(Date.now() - again).toBeLessThan(150);
+    expect(Date.now() - again).toBeLessThan(1_000);
   });
 });

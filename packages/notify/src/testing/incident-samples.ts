@@ -21,6 +21,7 @@ export function sampleIncident(overrides: Partial<IncidentView> = {}): IncidentV
     firstEventAt: '2026-01-01T09:58:00.000Z',
     detectedAt: '2026-01-01T10:00:00.000Z',
     lastSeenAt: '2026-01-01T10:00:00.000Z',
+    lastEventAt: '2026-01-01T09:59:30.000Z',
     resolvedAt: null,
     downtimeSeconds: null,
     slack: null,

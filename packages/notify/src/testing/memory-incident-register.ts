@@ -9,6 +9,7 @@ import {
   type TransitionInput,
 } from '@vigil/incidents';
 import { ValidationError } from '@vigil/runtime';
+import type { NotificationFacts } from '@vigil/schema';
 import type { IncidentFacts } from '../incident-facts';
 import type {
   IncidentActions,
@@ -118,9 +119,21 @@ export class MemoryIncidentRegister implements IncidentActions, ResponseFindings
       if (value !== undefined) incident[field] = value;
     }
     this.timeline.push({ incidentId, kind: plan.timeline.kind, actor, data: plan.timeline.data, at: now });
-    const notifications: NotificationRecord[] = plan.notify
-      ? [this.store.addNotification(incidentId, plan.notify)]
-      : [];
+    const facts: NotificationFacts = {
+      change: plan.timeline.kind,
+      actor,
+      at: now,
+      status: plan.to,
+      detectionCount: incident.detectionCount,
+      lastSeenAt: incident.lastSeenAt,
+    };
+    for (const field of ['text', 'reason', 'rootCause', 'remediation', 'postmortemUrl'] as const) {
+      const value = plan.fields[field];
+      if (value) facts[field] = value;
+    }
+    const notifications: NotificationRecord[] = [
+      this.store.addNotification(incidentId, plan.notify, new Date(now), facts),
+    ];
     const result: IncidentTransition = {
       incident: structuredClone(incident),
       notifications,
@@ -139,9 +152,9 @@ export class MemoryIncidentRegister implements IncidentActions, ResponseFindings
     incidentId: string,
     kind: ResponseFindingKind,
     data: ResponseFindingData,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!this.store.incidents.has(incidentId)) throw new IncidentNotFoundError(incidentId);
-    if (this.findings.some((finding) => finding.data.key === data.key)) return;
+    if (this.findings.some((finding) => finding.data.key === data.key)) return false;
     this.findings.push({ incidentId, kind, data: structuredClone(data) });
     this.timeline.push({
       incidentId,
@@ -150,5 +163,6 @@ export class MemoryIncidentRegister implements IncidentActions, ResponseFindings
       data: { kind, ...data },
       at: data.checkedAt,
     });
+    return true;
   }
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DeliveredMessage, IncidentView, NotificationRecord, NotificationStore } from '@vigil/incidents';
-import type { NotificationKind } from '@vigil/schema';
+import type {
+  DeliveredMessage,
+  IncidentView,
+  LoadedNotification,
+  NotificationRecord,
+  NotificationStore,
+} from '@vigil/incidents';
+import type { NotificationFacts, NotificationKind } from '@vigil/schema';
 
 interface StoredNotification extends NotificationRecord {
   failures: string[];
@@ -29,7 +35,12 @@ export class MemoryNotificationStore implements NotificationStore {
     this.incidents.set(id, { ...current, ...patch, slack: current.slack });
   }
 
-  addNotification(incidentId: string, kind: NotificationKind, createdAt = new Date()): NotificationRecord {
+  addNotification(
+    incidentId: string,
+    kind: NotificationKind,
+    createdAt = new Date(),
+    facts?: NotificationFacts,
+  ): NotificationRecord {
     const record: StoredNotification = {
       id: randomUUID(),
       incidentId,
@@ -38,6 +49,7 @@ export class MemoryNotificationStore implements NotificationStore {
       attempts: 0,
       createdAt: createdAt.toISOString(),
       failures: [],
+      ...(facts ? { facts } : {}),
     };
     this.notifications.set(record.id, record);
     return this.publicRecord(record);
@@ -59,13 +71,16 @@ export class MemoryNotificationStore implements NotificationStore {
     this.failFailureRecords = n;
   }
 
-  async loadForDelivery(
-    notificationId: string,
-  ): Promise<{ notification: NotificationRecord; incident: IncidentView } | null> {
+  async loadForDelivery(notificationId: string): Promise<LoadedNotification | null> {
     const record = this.notifications.get(notificationId);
     const incident = record && this.incidents.get(record.incidentId);
     if (!record || !incident) return null;
-    return { notification: this.publicRecord(record), incident: structuredClone(incident) };
+    // Insertion order is creation order, as the register's `position` is.
+    const all = [...this.notifications.values()];
+    const earlierPending = all
+      .slice(0, all.indexOf(record))
+      .filter((other) => other.incidentId === record.incidentId && other.status === 'pending').length;
+    return { notification: this.publicRecord(record), incident: structuredClone(incident), earlierPending };
   }
 
   async recordDelivery(notificationId: string, messages: DeliveredMessage[]): Promise<void> {
@@ -80,6 +95,18 @@ export class MemoryNotificationStore implements NotificationStore {
     const first = messages.find((message) => message.method === 'chat.postMessage' && !message.threadTs);
     if (incident && !incident.slack && first) incident.slack = { channel: first.channel, ts: first.ts };
     this.deliveries.push({ notificationId, messages: structuredClone(messages) });
+  }
+
+  async recordSlackAttempt(notificationId: string, step: string, oldestTs: string): Promise<void> {
+    const record = this.notification(notificationId);
+    record.slackAttempts = { [step]: oldestTs, ...record.slackAttempts };
+  }
+
+  async clearSlackAttempt(notificationId: string, step: string): Promise<void> {
+    const record = this.notification(notificationId);
+    const { [step]: _cleared, ...rest } = record.slackAttempts ?? {};
+    if (Object.keys(rest).length > 0) record.slackAttempts = rest;
+    else delete record.slackAttempts;
   }
 
   async recordFailure(notificationId: string, reason: string, final: boolean): Promise<void> {
@@ -105,6 +132,6 @@ export class MemoryNotificationStore implements NotificationStore {
 
   private publicRecord(record: StoredNotification): NotificationRecord {
     const { failures: _failures, ...rest } = record;
-    return { ...rest };
+    return { ...rest, ...(rest.slackAttempts ? { slackAttempts: { ...rest.slackAttempts } } : {}) };
   }
 }

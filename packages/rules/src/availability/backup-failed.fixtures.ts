@@ -38,7 +38,7 @@ export const backupFailedFixtures: RuleFixtures = {
       name: 'completed and expired backups, and a denied deletion',
       events: [
         backupJob({ id: 'bf-b1', at: 0, resource: 'db-prod', outcome: 'success' }),
-        backupJob({ id: 'bf-b2', at: HOUR, resource: 'db-prod', outcome: 'success', state: 'expired' }),
+        backupJob({ id: 'bf-b2', at: HOUR, resource: 'db-prod', outcome: 'unknown', state: 'expired' }),
         accountChange({
           id: 'bf-b3',
           at: 2 * HOUR,

@@ -1,4 +1,4 @@
-import { HOUR, MINUTE, SECOND, uptimeCheck } from '../fixture-events';
+import { HOUR, MINUTE, SECOND, alertEvent, uptimeCheck } from '../fixture-events';
 import type { RuleFixtures } from '../rule';
 
 const check = (id: string, service: string, at: number, ok: boolean) =>
@@ -54,18 +54,42 @@ export const commitmentBreachFixtures: RuleFixtures = {
     {
       name: 'by default, downtime beyond the whole month budget (44.6 min of January at 99.9 %) breaches it, once',
       events: [
-        ...Array.from({ length: 20 }, (_, i) => check(`cb-e${i}`, 'ledger', 2 * HOUR + i * 30 * SECOND, true)),
-        ...Array.from({ length: 50 }, (_, i) => check(`cb-ef${i}`, 'ledger', 2 * HOUR + 10 * MINUTE + i * MINUTE, false)),
+        ...Array.from({ length: 20 }, (_, i) =>
+          check(`cb-e${i}`, 'ledger', 2 * HOUR + i * 30 * SECOND, true),
+        ),
+        ...Array.from({ length: 50 }, (_, i) =>
+          check(`cb-ef${i}`, 'ledger', 2 * HOUR + 10 * MINUTE + i * MINUTE, false),
+        ),
       ],
       expected: [{ status: 'firing', triggerEventId: 'prober:cb-ef45', attributes: { period: '2026-01' } }],
     },
   ],
   negative: [
     {
+      name: 'Alertmanager alerts are no checks: three alerts firing for an hour count nothing here (alerts-down measures them)',
+      events: [
+        ...Array.from({ length: 20 }, (_, i) => check(`cb-h${i}`, 'queue', i * 30 * SECOND, true)),
+        ...[0, 1, 2].map((i) =>
+          alertEvent({ fingerprint: `cb-ha${i}`, service: 'queue', startsAt: 2 * HOUR + i * MINUTE }),
+        ),
+        ...[0, 1, 2].map((i) =>
+          alertEvent({
+            fingerprint: `cb-ha${i}`,
+            service: 'queue',
+            startsAt: 2 * HOUR + i * MINUTE,
+            endsAt: 3 * HOUR,
+          }),
+        ),
+      ],
+      expected: [],
+    },
+    {
       name: 'by default, a 30-minute outage leaves the month within 99.9 %',
       events: [
         ...Array.from({ length: 20 }, (_, i) => check(`cb-g${i}`, 'wiki', 2 * HOUR + i * 30 * SECOND, true)),
-        ...Array.from({ length: 31 }, (_, i) => check(`cb-gf${i}`, 'wiki', 2 * HOUR + 10 * MINUTE + i * MINUTE, false)),
+        ...Array.from({ length: 31 }, (_, i) =>
+          check(`cb-gf${i}`, 'wiki', 2 * HOUR + 10 * MINUTE + i * MINUTE, false),
+        ),
         check('cb-gok', 'wiki', 2 * HOUR + 42 * MINUTE, true),
       ],
       expected: [],

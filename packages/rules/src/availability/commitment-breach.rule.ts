@@ -1,4 +1,4 @@
-import { REGION, entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { REGION, entityKey, isServiceCheck, type Detection, type VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import type { CommitmentBreach } from '../consecutive-state';
 import { detectionBase, detectionId, isoTime, stringAttribute } from '../detection-builder';
@@ -60,8 +60,8 @@ export const commitmentBreachRule: Rule<CommitmentBreachParameters> = defineRule
   fixtures: commitmentBreachFixtures,
   kinds: ['uptime_check'],
   ownerKey: (event) => event.entity.id,
-  match: (event) =>
-    event.entity.type === 'service' && (event.outcome === 'success' || event.outcome === 'failure'),
+  // Probe checks only: an Alertmanager alert is no check (its outages count through alerts-down).
+  match: isServiceCheck,
   dedupKey: (event) =>
     `availability.commitment-breach:${entityKey(event.entity)}:${monthOf(Date.parse(event.time)).label}`,
 

@@ -84,7 +84,13 @@ describe('availability.service-down', () => {
         category: 'availability',
         firstEventAt: fixtureTime(0),
         evidence: down.evidence,
-        attributes: { consecutiveFailures: 3, downSince: fixtureTime(0) },
+        attributes: {
+          consecutiveFailures: 3,
+          downSince: fixtureTime(0),
+          outage: 'down',
+          outageAt: fixtureTime(0),
+          measuredBy: 'consecutive-checks',
+        },
       }),
     ]);
   });

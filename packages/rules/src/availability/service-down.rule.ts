@@ -1,11 +1,12 @@
-import { REGION, entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { REGION, entityKey, isServiceCheck, type Detection, type VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import type { StateTransition } from '../consecutive-state';
-import { detectionBase, detectionId, isoTime, stringAttribute } from '../detection-builder';
-import { Duration, formatDuration } from '../duration';
+import { isoTime, stringAttribute } from '../detection-builder';
+import { Duration } from '../duration';
 import { MINUTE } from '../fixture-events';
 import { lateReason } from '../lateness';
 import { NO_DETECTIONS, defineRule, type Rule } from '../rule';
+import { outageDetection } from './outage-detection';
 import { serviceDownFixtures } from './service-down.fixtures';
 
 export const ServiceDownParameters = z.strictObject({
@@ -24,7 +25,7 @@ export type ServiceDownParameters = z.infer<typeof ServiceDownParameters>;
 
 export const serviceDownRule: Rule<ServiceDownParameters> = defineRule({
   id: 'availability.service-down',
-  version: 2,
+  version: 4,
   title: 'Service down',
   description:
     'Fires when a service fails `consecutiveFailures` uptime checks in a row (event-time order), or ' +
@@ -37,10 +38,8 @@ export const serviceDownRule: Rule<ServiceDownParameters> = defineRule({
   fixtures: serviceDownFixtures,
   ownerKey: (event) => event.entity.id,
   kinds: ['uptime_check'],
-  match: (event) =>
-    event.kind === 'uptime_check' &&
-    event.entity.type === 'service' &&
-    (event.outcome === 'failure' || event.outcome === 'success'),
+  // Alerts are a group with their own semantics (availability.alerts-down), not a run of checks.
+  match: isServiceCheck,
   dedupKey: (event) => `availability.service-down:${entityKey(event.entity)}`,
 
   async evaluate(event, ctx) {
@@ -73,45 +72,22 @@ function serviceDownDetection(
   event: VigilEvent,
   transition: StateTransition,
 ): Detection {
-  const base = detectionBase(rule, event);
   const service = event.entity.id;
-  const common = {
-    ...base,
-    firstEventAt: isoTime(transition.sinceMs),
-    detectedAt: isoTime(transition.detectedAtMs),
-    evidence: transition.evidence,
-  };
-  if (transition.to === 'down') {
-    const byRegions = transition.cause === 'regions';
-    const regions = transition.regions ?? [];
-    return {
-      id: detectionId(rule.id, base.dedupKey, transition.triggerEventId),
-      ...common,
-      status: 'firing',
-      title: `Service ${service} is down`,
+  const byRegions = transition.cause === 'regions';
+  const regions = transition.regions ?? [];
+  // Down at the first failed check, up at the first good one: one outage interval in event time.
+  return outageDetection(
+    rule,
+    event,
+    transition,
+    {
       summary: byRegions
         ? `Checks of ${service} failing from ${regions.length} regions (${regions.join(', ')}) since ${isoTime(transition.sinceMs)}.`
         : `${transition.failures} consecutive failed checks for ${service} since ${isoTime(transition.sinceMs)}.`,
       attributes: byRegions
-        ? {
-            failingRegions: regions.length,
-            regions: regions.join(','),
-            downSince: isoTime(transition.sinceMs),
-          }
-        : { consecutiveFailures: transition.failures, downSince: isoTime(transition.sinceMs) },
-    };
-  }
-  const downtimeMs = transition.triggerTimeMs - transition.sinceMs;
-  return {
-    id: detectionId(rule.id, base.dedupKey, transition.triggerEventId, 'resolved'),
-    ...common,
-    status: 'resolved',
-    title: `Service ${service} is back up`,
-    summary: `${service} recovered at ${isoTime(transition.triggerTimeMs)} after ${formatDuration(downtimeMs)} down.`,
-    attributes: {
-      downtimeSeconds: downtimeMs / 1000,
-      downSince: isoTime(transition.sinceMs),
-      recoveredAt: isoTime(transition.triggerTimeMs),
+        ? { failingRegions: regions.length, regions: regions.join(',') }
+        : { consecutiveFailures: transition.failures },
     },
-  };
+    byRegions ? 'regions' : 'consecutive-checks',
+  );
 }

@@ -1,4 +1,4 @@
-import { MINUTE, SECOND, uptimeCheck } from '../fixture-events';
+import { MINUTE, SECOND, alertEvent, uptimeCheck } from '../fixture-events';
 import type { RuleFixtures } from '../rule';
 
 const check = (id: string, service: string, at: number, ok: boolean) =>
@@ -49,6 +49,17 @@ export const sloBurnFixtures: RuleFixtures = {
     },
   ],
   negative: [
+    {
+      name: 'Alertmanager alerts are no checks: 30 alerts firing among 20 good checks burn nothing here',
+      events: [
+        ...series('sb-j', 'queue', 20, MINUTE, () => false),
+        ...Array.from({ length: 30 }, (_, i) =>
+          alertEvent({ fingerprint: `sb-ja${i}`, service: 'queue', startsAt: 20 * MINUTE + i * SECOND }),
+        ),
+        check('sb-jok', 'queue', 21 * MINUTE, true),
+      ],
+      expected: [],
+    },
     {
       name: 'a healthy service',
       events: series('sb-c', 'billing', 120, 30 * SECOND, () => false),

@@ -1,4 +1,4 @@
-import { entityKey, Severity, type Detection, type VigilEvent } from '@vigil/schema';
+import { isServiceCheck, entityKey, Severity, type Detection, type VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import { burnRateWindow, type BurnCondition, type BurnTransition } from '../burn-rate';
 import { detectionBase, detectionId, isoTime } from '../detection-builder';
@@ -80,8 +80,8 @@ export const sloBurnRule: Rule<SloBurnParameters> = defineRule({
   fixtures: sloBurnFixtures,
   kinds: ['uptime_check'],
   ownerKey: (event) => event.entity.id,
-  match: (event) =>
-    event.entity.type === 'service' && (event.outcome === 'success' || event.outcome === 'failure'),
+  // Probe checks only: an Alertmanager alert is no check (its outages count through alerts-down).
+  match: isServiceCheck,
   dedupKey: (event) => `availability.slo-burn:${entityKey(event.entity)}`,
 
   async evaluate(event, ctx) {

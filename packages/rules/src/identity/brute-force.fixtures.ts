@@ -18,6 +18,8 @@ export const bruteForceFixtures: RuleFixtures = {
           triggerEventId: 'okta:bf-a4',
           attributes: { failedSignIns: 5, threshold: 5, windowSeconds: 600 },
         },
+        // The burst's later failures (one batch) add to the incident: 7 in all.
+        { status: 'firing', triggerEventId: 'okta:bf-a6', idSuffix: 'burst', burstEvents: 7 },
       ],
     },
     {

@@ -33,6 +33,7 @@ const crossing: WindowCrossing = {
     { eventId: 'okta:f1', topic: 'vigil.events', partition: 0, offset: '0', time: fixtureTime(0) },
     { eventId: 'okta:f5', topic: 'vigil.events', partition: 0, offset: '4', time: fixtureTime(4 * MINUTE) },
   ],
+  observed: { ips: ['198.51.100.9'], userAgents: [] },
 };
 
 describe('identity.brute-force', () => {
@@ -119,5 +120,22 @@ describe('identity.brute-force', () => {
     );
     expect(bruteForceRule.parameters.safeParse({ threshold: 0 }).success).toBe(false);
     expect(bruteForceRule.parameters.safeParse({ windw: '10m' }).success).toBe(false);
+  });
+});
+
+describe('identity.brute-force and AWS root', () => {
+  it('counts failed root console sign-ins, keyed by the account, and says so', async () => {
+    const root = {
+      ...signIn({ id: 'r5', user: 'arn:aws:iam::111122223333:root', at: 4 * MINUTE, outcome: 'failure', source: 'aws' }),
+      entity: { type: 'account' as const, id: '111122223333' },
+      attributes: { 'vigil.root': true },
+    };
+    expect(bruteForceRule.match(root, bruteForceRule.params)).toBe(true);
+    // An account-keyed failure that is not root (e.g. an unnamed identity) is not a user's sign-in.
+    expect(bruteForceRule.match({ ...root, attributes: {} }, bruteForceRule.params)).toBe(false);
+    const { ctx } = stubContext({ kind: 'crossed', crossing: { ...crossing, triggerEventId: root.id }, replayed: false });
+    const { detections } = await bruteForceRule.evaluate(root, ctx);
+    expect(detections[0]?.dedupKey).toBe('identity.brute-force:account:111122223333');
+    expect(detections[0]?.summary).toContain('failed sign-ins for the root user of account 111122223333');
   });
 });

@@ -1,6 +1,7 @@
-import { entityKey, type Detection, type VigilEvent } from '@vigil/schema';
+import { ROOT, entityKey, type Detection, type VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import type { WindowCrossing } from '../count-in-window';
+import { burstContinuation, crossingBurst } from '../burst-detections';
 import { detectionBase, detectionId, isoTime } from '../detection-builder';
 import { Duration, formatDuration } from '../duration';
 import { MINUTE } from '../fixture-events';
@@ -32,8 +33,11 @@ export const bruteForceRule: Rule<BruteForceParameters> = defineRule({
   parameters: BruteForceParameters,
   fixtures: bruteForceFixtures,
   ownerKey: () => 'identity.brute-force',
+  // A root sign-in is keyed by its account (CloudTrail's `Root` identity): it counts as that account's user.
   match: (event) =>
-    event.kind === 'authentication' && event.outcome === 'failure' && event.entity.type === 'user',
+    event.kind === 'authentication' &&
+    event.outcome === 'failure' &&
+    (event.entity.type === 'user' || (event.entity.type === 'account' && event.attributes[ROOT] === true)),
   dedupKey: (event) => `identity.brute-force:${entityKey(event.entity)}`,
 
   async evaluate(event, ctx) {
@@ -47,6 +51,10 @@ export const bruteForceRule: Rule<BruteForceParameters> = defineRule({
     switch (result.kind) {
       case 'crossed':
         return { detections: [bruteForceDetection(ctx.rule, event, result.crossing)] };
+      case 'counted':
+        return result.burst
+          ? { detections: [burstContinuation(ctx.rule, event, ctx.position, result.burst)] }
+          : NO_DETECTIONS;
       case 'late':
         return {
           detections: [],
@@ -71,11 +79,12 @@ function bruteForceDetection(
     status: 'firing',
     title: `Repeated failed sign-ins for ${event.entity.id}`,
     summary:
-      `${crossing.count} failed sign-ins for user ${event.entity.id} within ` +
+      `${crossing.count} failed sign-ins for ${event.entity.type === 'account' ? 'the root user of account' : 'user'} ${event.entity.id} within ` +
       `${formatDuration(crossing.windowMs)} (threshold ${crossing.threshold}).`,
     firstEventAt: isoTime(crossing.firstEventMs),
     detectedAt: isoTime(crossing.detectedAtMs),
     evidence: crossing.evidence,
+    ...crossingBurst(crossing),
     attributes: {
       failedSignIns: crossing.count,
       threshold: crossing.threshold,

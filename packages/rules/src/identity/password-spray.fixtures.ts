@@ -18,6 +18,7 @@ export const passwordSprayFixtures: RuleFixtures = {
           triggerEventId: 'okta:ps-a9',
           attributes: { distinctUsers: 10, threshold: 10, sourceIp: '192.0.2.66' },
         },
+        { status: 'firing', triggerEventId: 'okta:ps-a13', idSuffix: 'burst', burstEvents: 14 },
       ],
     },
     {

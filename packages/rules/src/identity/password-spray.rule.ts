@@ -1,12 +1,13 @@
 import type { Detection, VigilEvent } from '@vigil/schema';
 import { z } from 'zod';
 import type { DistinctCrossing } from '../distinct-count';
+import { crossingBurst } from '../burst-detections';
 import { detectionBase, detectionId, isoTime } from '../detection-builder';
 import { Duration, formatDuration } from '../duration';
 import { MINUTE } from '../fixture-events';
-import { lateReason } from '../lateness';
-import { NO_DETECTIONS, defineRule, type Rule } from '../rule';
+import { defineRule, type Rule } from '../rule';
 import { passwordSprayFixtures } from './password-spray.fixtures';
+import { countFailingUsers, sprayVerdict } from './spray-count';
 
 export const PasswordSprayParameters = z.strictObject({
   /** Distinct users with failed sign-ins from one IP within `window` that make it fire. */
@@ -42,31 +43,12 @@ export const passwordSprayRule: Rule<PasswordSprayParameters> = defineRule({
   async evaluate(event, ctx) {
     const { params } = ctx;
     const ip = event.actor.ip ?? '';
-    const result = await ctx.distinctCount({
-      scope: `ip:${ip}`,
-      value: userOf(event).toLowerCase(),
-      windowMs: params.window,
-      latenessMs: params.allowedLateness,
-      threshold: params.distinctUsers,
-      maxEvidence: params.maxEvidence,
-    });
-    switch (result.kind) {
-      case 'crossed':
-        return { detections: [passwordSprayDetection(ctx.rule, event, ip, result.crossing)] };
-      case 'late':
-        return {
-          detections: [],
-          late: lateReason(event, `ip:${ip}`, result.newestMs, params.allowedLateness),
-        };
-      default:
-        return NO_DETECTIONS;
-    }
+    const result = await countFailingUsers(ctx, event, `ip:${ip}`, params.distinctUsers);
+    return sprayVerdict(ctx, event, result, `ip:${ip}`, { type: 'ip', id: ip }, (crossing) => ({
+      detections: [passwordSprayDetection(ctx.rule, event, ip, crossing)],
+    }));
   },
 });
-
-function userOf(event: VigilEvent): string {
-  return event.entity.type === 'user' ? event.entity.id : (event.actor.user ?? event.entity.id);
-}
 
 function passwordSprayDetection(
   rule: Rule<PasswordSprayParameters>,
@@ -87,6 +69,7 @@ function passwordSprayDetection(
     firstEventAt: isoTime(crossing.firstEventMs),
     detectedAt: isoTime(crossing.detectedAtMs),
     evidence: crossing.evidence,
+    ...crossingBurst(crossing),
     attributes: {
       distinctUsers: crossing.count,
       threshold: crossing.threshold,

@@ -1,3 +1,5 @@
+import { createIfMissing } from '@vigil/runtime';
+
 /** The part of a `pg.Pool` the cursor store uses; a `pg.Pool` fits it. */
 export interface SqlPool {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -10,19 +12,14 @@ export interface SqlPool {
  * fsync'd persistence, or with eviction) and it is backed up with the incident register.
  */
 export async function ensureOktaPollerSchema(pool: SqlPool): Promise<void> {
-  try {
-    await pool.query(`
-      CREATE TABLE IF NOT EXISTS source_poll_cursors (
+  await createIfMissing(
+    pool,
+    `CREATE TABLE IF NOT EXISTS source_poll_cursors (
         source     text PRIMARY KEY,
         next_url   text NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-  } catch (error) {
-    // Two processes creating it at once: IF NOT EXISTS does not cover the race, and the loser
-    // fails with unique_violation / duplicate_table only once the winner's table is committed.
-    const code = (error as { code?: string }).code;
-    if (code !== '23505' && code !== '42P07') throw error;
-  }
+      )`,
+  );
 }
 
 export async function loadCursor(pool: SqlPool, source: string): Promise<string | undefined> {

@@ -1,10 +1,11 @@
 import type { Bus } from '@vigil/bus';
-import { errorMessage, type Clock } from '@vigil/runtime';
+import type { Clock } from '@vigil/runtime';
+import { PollControl, runPoller } from '../polling/poll-control';
 import type { TopicNames } from '@vigil/schema';
 import type { Logger } from '@vigil/telemetry';
-import { ingestDelivery } from '../ingest-delivery';
 import { deliverySource } from '../replay/delivery-source';
-import { ensureOktaPollerSchema, loadCursor, saveCursor, type SqlPool } from './cursor-store';
+import { persistCursor, publishPage } from '../polling/poll-steps';
+import { ensureOktaPollerSchema, loadCursor, type SqlPool } from './cursor-store';
 import { nextLink, readRateLimit, type RateLimit } from './okta-http';
 
 export interface OktaPollerOptions {
@@ -73,30 +74,12 @@ export function startOktaPoller(options: OktaPollerOptions): OktaPoller {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const source = deliverySource(sourceName, 'okta-event-hook');
   const stats: OktaPollerStats = { pages: 0, published: 0, deadLettered: 0, rateLimitWaits: 0, failures: 0 };
-  const stopSignal = new AbortController();
-  let consecutiveFailures = 0;
-
-  const stopped = () => stopSignal.signal.aborted;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopped()) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
-      function done() {
-        clearTimeout(timer);
-        stopSignal.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      stopSignal.signal.addEventListener('abort', done);
-    });
-
-  const backOff = async (what: string, error: unknown, level: 'warn' | 'error' = 'warn') => {
+  const control = new PollControl(logger, retry, () => {
     stats.failures += 1;
-    consecutiveFailures += 1;
-    const waitMs = Math.min(retry.initialMs * 2 ** Math.min(consecutiveFailures - 1, 20), retry.maxMs);
-    logger[level]({ err: errorMessage(error), attempt: consecutiveFailures, waitMs }, `${what}; retrying`);
-    await sleep(waitMs);
-  };
+  });
+  const stopped = () => control.stopped;
+  const sleep = (ms: number) => control.sleep(ms);
+  const backOff = (what: string, error: unknown, level: 'warn' | 'error' = 'warn') => control.backOff(what, error, level);
 
   const untilReset = (rate: RateLimit) => {
     if (rate.resetAt === undefined) return retry.maxMs;
@@ -120,48 +103,14 @@ export function startOktaPoller(options: OktaPollerOptions): OktaPoller {
     }
   };
 
-  /** Publishes until acknowledged; false when stopped first (the page will be fetched again). */
-  const publish = async (events: unknown[]): Promise<boolean> => {
-    while (!stopped()) {
-      try {
-        const ctx = { bus, topics, receivedAt: new Date(clock.now()).toISOString() };
-        const outcome = await ingestDelivery(ctx, source, { data: { events } });
-        if (outcome.kind === 'processed') {
-          stats.published += outcome.accepted;
-          stats.deadLettered += outcome.rejected.length;
-          if (outcome.rejected.length > 0) {
-            logger.warn({ rejected: outcome.rejected.length, first: outcome.rejected[0] }, 'Okta events did not normalise; kept on the dead-letter topic');
-          }
-        } else {
-          stats.deadLettered += events.length;
-          logger.error({ outcome }, 'Okta page could not be read; kept on the dead-letter topic');
-        }
-        return true;
-      } catch (error) {
-        await backOff('publishing Okta events failed', error);
-      }
-    }
-    return false;
-  };
-
-  /** Tried even when stopping: the page was acknowledged, and saving now spares repeating it. */
-  const persist = async (nextUrl: string): Promise<boolean> => {
-    for (;;) {
-      try {
-        await saveCursor(pool, sourceName, nextUrl);
-        return true;
-      } catch (error) {
-        // Giving up now only means this page comes again after a restart.
-        if (stopped()) return false;
-        await backOff('saving the Okta cursor failed', error, 'error');
-      }
-    }
-  };
+  const sink = { bus, topics, clock, logger, label: 'Okta' };
+  const publish = (events: unknown[]) => publishPage(control, sink, source, { data: { events } }, events.length, stats);
+  const persist = (nextUrl: string) => persistCursor(control, pool, sourceName, nextUrl, 'Okta');
 
   const fetchPage = async (url: string) =>
     fetch(url, {
       headers: { authorization: `SSWS ${token}`, accept: 'application/json' },
-      signal: AbortSignal.any([stopSignal.signal, AbortSignal.timeout(requestTimeoutMs)]),
+      signal: AbortSignal.any([control.signal, AbortSignal.timeout(requestTimeoutMs)]),
     });
 
   const run = async () => {
@@ -174,7 +123,7 @@ export function startOktaPoller(options: OktaPollerOptions): OktaPoller {
           logger.warn({ orgUrl: org.origin }, 'the saved cursor belongs to another Okta org; starting over from `since`');
         }
         url = saved !== undefined && sameOrg(saved) ? saved : firstUrl();
-        consecutiveFailures = 0;
+        control.succeeded();
         logger.info({ resumed: saved !== undefined && sameOrg(saved) }, 'Okta System Log poller started');
       } catch (error) {
         await backOff('reading the Okta cursor failed', error, 'error');
@@ -230,7 +179,7 @@ export function startOktaPoller(options: OktaPollerOptions): OktaPoller {
       const next = link ?? fallbackNext(url, page);
       if (next !== url && !(await persist(next))) break;
       url = next;
-      consecutiveFailures = 0;
+      control.succeeded();
 
       const low = rate.remaining !== undefined && rate.remaining <= Math.max(0, Math.floor((rate.limit ?? 0) * reserve));
       if (low) {
@@ -256,20 +205,5 @@ export function startOktaPoller(options: OktaPollerOptions): OktaPoller {
     return url.toString();
   };
 
-  const loop = run().catch((error: unknown) => {
-    logger.error({ err: errorMessage(error) }, 'Okta System Log poller stopped on an unexpected error');
-  });
-  let stopping: Promise<void> | undefined;
-
-  return {
-    stats: () => ({ ...stats }),
-    stop: () => {
-      stopping ??= (async () => {
-        stopSignal.abort();
-        await loop;
-        logger.info({ ...stats }, 'Okta System Log poller stopped');
-      })();
-      return stopping;
-    },
-  };
+  return runPoller(control, logger, 'Okta System Log poller', stats, run);
 }

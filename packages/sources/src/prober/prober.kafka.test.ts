@@ -20,10 +20,10 @@ describe('prober on Kafka', () => {
       clock: systemClock,
       region: 'eu-west-1',
       random: () => 0,
-      checks: [{ name: 'web', service: 'web', type: 'http', url: server.url, method: 'GET', intervalMs: 200, timeoutMs: 150, bodyContains: 'ok' }],
+      checks: [{ name: 'web', service: 'web', type: 'http', url: server.url, method: 'GET', intervalMs: 1000, timeoutMs: 1000, bodyContains: 'ok' }],
     });
     try {
-      await waitFor(() => prober.stats().published >= 3, 'three results acknowledged by Kafka', 15_000);
+      await waitFor(() => prober.stats().published >= 3, 'three results acknowledged by Kafka', 30_000);
     } finally {
       await prober.stop();
       await bus.stop();

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBus, type Bus } from '@vigil/bus';
 import { errorMessage } from '@vigil/runtime';
@@ -7,7 +6,7 @@ import { createLogger, type Logger } from '@vigil/telemetry';
 import { SOURCE_FORMATS, SourceFormat } from '../source-config';
 import { replayFile, ReplayReadError, type ReplaySummary } from './replay-file';
 
-const USAGE = `usage: replay-cli --source <name> --format <${SOURCE_FORMATS.join('|')}> --file <path> [--batch-size <n>]
+const USAGE = `usage: vigil replay --source <name> --format <${SOURCE_FORMATS.join('|')}> --file <path> [--batch-size <n>]
 
 Pushes a JSON array or JSON-lines file of a source's events through the source's normaliser onto
 Kafka (KAFKA_BROKERS, topics prefixed with TOPIC_PREFIX). Invalid records go to the dead-letter
@@ -105,10 +104,3 @@ export async function replayCli(argv: string[], env: NodeJS.ProcessEnv, deps: Re
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
-  process.exitCode = await replayCli(process.argv.slice(2), process.env, {
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-  });
-}

@@ -118,6 +118,7 @@ export function awsRestoreJobEvent(
       resourceType: 'RDS',
       status: 'COMPLETED',
       createdResourceArn: 'arn:aws:rds:eu-west-1:123456789012:db:db-main-restore-test',
+      sourceResourceArn: 'arn:aws:rds:eu-west-1:123456789012:db:db-main',
       ...detail,
     },
     { id: 'c2f1e0d9-1111-2222-3333-restorejob01', time: '2026-11-23T04:21:00Z', ...overrides },

@@ -1,4 +1,4 @@
-/* global document, sessionStorage, fetch, URL, setTimeout */
+/* global document, sessionStorage, fetch, URL, setTimeout, crypto */
 // Every request carries the token the person entered, as a Bearer header; the token lives in this tab's
 // session storage only.
 
@@ -25,11 +25,12 @@ export class ApiFailure extends Error {
   }
 }
 
-export async function api(path, accept = 'application/json') {
+export async function api(path, accept = 'application/json', init = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) throw new ApiFailure(401, 'unauthorized', 'not signed in');
   const response = await fetch(path, {
-    headers: { authorization: `Bearer ${token}`, accept },
+    ...init,
+    headers: { ...init.headers, authorization: `Bearer ${token}`, accept },
     cache: 'no-store',
     credentials: 'omit',
   });
@@ -48,6 +49,20 @@ export async function api(path, accept = 'application/json') {
 }
 
 export const getJson = async (path) => (await api(path)).json();
+
+// getRandomValues, unlike randomUUID, also works on a page served over plain http from another host.
+const randomKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** An action: JSON body, and an Idempotency-Key so that a retried click cannot act twice. */
+export async function postJson(path, body) {
+  const init = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomKey() },
+    body: JSON.stringify(body),
+  };
+  return (await api(path, 'application/json', init)).json();
+}
 
 /** Links cannot carry a Bearer header, so a click fetches with it and saves what came back. */
 export async function download(href, fallbackName) {

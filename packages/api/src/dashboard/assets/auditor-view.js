@@ -7,7 +7,7 @@ import { formatTime } from './format.js';
 
 const DAY_MS = 86_400_000;
 
-function auditPeriod() {
+export function auditPeriod() {
   const from = $('audit-from').value;
   const to = $('audit-to').value;
   if (!from || !to) throw new Error('choose both days of the period');
@@ -35,8 +35,9 @@ export function updateExportLinks() {
   }
   for (const link of document.querySelectorAll('a.export')) {
     const params = new URLSearchParams({ from: period.from, to: period.to });
-    // The population comes as CSV or JSON; the other exports have one format each.
-    if (link.getAttribute('data-path') === '/v1/audit/population')
+    // The population and the CUEC report come in several formats; the other exports have one each.
+    const path = link.getAttribute('data-path');
+    if (path === '/v1/audit/population' || path === '/v1/vendors/cuec-report')
       params.set('format', link.getAttribute('data-format'));
     link.href = `${link.getAttribute('data-path')}?${params}`;
   }
@@ -110,19 +111,21 @@ export async function onExport(event) {
     if (error instanceof ApiFailure && error.status === 403)
       note.textContent = 'Exports need an auditor or admin token.';
     else if (error instanceof ApiFailure && error.status === 404)
-      note.textContent = `This server does not serve ${path}.`;
+      note.textContent = `This server does not serve ${path}${kind === 'cuec-report' ? ' (set VENDORS_FILE on the api)' : ''}.`;
     else note.textContent = `Export failed: ${explain(error)}`;
   }
 }
 
 export async function onVerifyChain(event) {
   event.preventDefault();
-  const note = $('audit-note');
+  // Its own line: the population line above stays what it says.
+  const note = $('chain-result');
   note.textContent = 'Recomputing the timeline chain…';
   try {
     const result = await getJson('/v1/chain/verify');
     note.textContent = result.ok
-      ? `Chain intact: ${result.entries} entries, head ${result.head.slice(0, 16)}…`
+      ? // Whole: an auditor copies the head into the workpapers and compares it with a checkpoint.
+        `Chain intact: ${result.entries} entries, head ${result.head}`
       : `Chain BROKEN at entry ${result.firstBrokenId}: ${result.reason}`;
   } catch (error) {
     note.textContent =

@@ -1,4 +1,4 @@
-/* global document */
+/* global document, history, location, window */
 // The Vigil dashboard: plain DOM modules, no framework, no build step, nothing loaded from elsewhere.
 
 import {
@@ -11,15 +11,22 @@ import {
   download,
 } from './api-client.js';
 import {
+  auditPeriod,
   defaultAuditPeriod,
   loadPopulation,
   onExport,
   onVerifyChain,
   updateExportLinks,
 } from './auditor-view.js';
+import { loadCuecReport } from './cuec-view.js';
 import { $, setStatus } from './dom.js';
-import { closeIncident, showIncident } from './incident-detail.js';
+import { forgetHolder, setupActions } from './incident-actions.js';
+import { incidentIdOf, incidentPath, showIncident } from './incident-detail.js';
 import { chooseMonth, currentMonth, loadSre } from './sre-view.js';
+
+const TITLE = document.title;
+/** The list view (SRE or Auditor) shown whenever the address is not an incident's. */
+let view = 'sre';
 
 function showSignIn(message = '') {
   $('app').hidden = true;
@@ -39,6 +46,7 @@ function showApp() {
 
 function signOut(message = '') {
   forgetToken();
+  forgetHolder();
   showSignIn(message);
 }
 
@@ -53,28 +61,73 @@ async function signIn(event) {
   try {
     await loadSre();
     showApp();
+    render(false);
   } catch (error) {
     if (!(error instanceof ApiFailure && error.status === 401))
       showSignIn(`Could not load: ${explain(error)}`);
   }
 }
 
-function switchView(view) {
+async function loadView() {
+  if (view === 'sre') {
+    await loadSre();
+    return;
+  }
+  defaultAuditPeriod(currentMonth());
+  updateExportLinks();
+  await loadPopulation();
+}
+
+/**
+ * Shows what the address says: an incident's own view at /dashboard/incidents/<id>, else the list view
+ * chosen. The status line belongs to the view shown, so it is cleared on every change of view.
+ */
+function render(reload = true) {
+  const incidentId = incidentIdOf(location.pathname);
   for (const button of document.querySelectorAll('#views button')) {
-    button.setAttribute('aria-pressed', String(button.getAttribute('data-view') === view));
+    button.setAttribute('aria-pressed', String(!incidentId && button.getAttribute('data-view') === view));
   }
-  $('sre-view').hidden = view !== 'sre';
-  $('auditor-view').hidden = view !== 'auditor';
-  if (view === 'auditor') {
-    defaultAuditPeriod(currentMonth());
-    updateExportLinks();
-    void loadPopulation();
+  $('sre-view').hidden = incidentId !== null || view !== 'sre';
+  $('auditor-view').hidden = incidentId !== null || view !== 'auditor';
+  $('incident-view').hidden = incidentId === null;
+  setStatus('');
+  if (incidentId) {
+    void showIncident(incidentId);
+    return;
   }
+  document.title = TITLE;
+  if (!reload) return;
+  loadView().catch((error) => {
+    if (!(error instanceof ApiFailure && error.status === 401))
+      setStatus(`Could not load: ${explain(error)}`, true);
+  });
+}
+
+function switchView(next) {
+  view = next;
+  if (incidentIdOf(location.pathname)) history.pushState({}, '', '/dashboard');
+  render();
+}
+
+function openIncident(id) {
+  history.pushState({ incident: id, fromList: true }, '', incidentPath(id));
+  render();
+  window.scrollTo(0, 0);
+}
+
+/** Back to the list: the browser's own back when the list is where the person came from. */
+function leaveIncident() {
+  if (history.state?.fromList) {
+    history.back();
+    return;
+  }
+  history.pushState({}, '', '/dashboard');
+  render();
 }
 
 function onIncidentClick(event) {
   const row = event.target.closest('tr[data-incident]');
-  if (row) void showIncident(row.getAttribute('data-incident'));
+  if (row) openIncident(row.getAttribute('data-incident'));
 }
 
 function onIncidentKey(event) {
@@ -82,7 +135,7 @@ function onIncidentKey(event) {
   const row = event.target.closest('tr[data-incident]');
   if (!row) return;
   event.preventDefault();
-  void showIncident(row.getAttribute('data-incident'));
+  openIncident(row.getAttribute('data-incident'));
 }
 
 function start() {
@@ -103,12 +156,24 @@ function start() {
   for (const button of document.querySelectorAll('#views button')) {
     button.addEventListener('click', () => switchView(button.getAttribute('data-view')));
   }
-  for (const id of ['open-incidents', 'downtime-incidents', 'population']) {
+  for (const id of ['open-incidents', 'downtime-incidents', 'population', 'cuec-exceptions']) {
     $(id).addEventListener('click', onIncidentClick);
     $(id).addEventListener('keydown', onIncidentKey);
   }
-  $('detail-close').addEventListener('click', closeIncident);
+  $('detail-back').addEventListener('click', leaveIncident);
+  window.addEventListener('popstate', () => render());
+  setupActions();
   $('audit-load').addEventListener('click', () => void loadPopulation());
+  $('cuec-load').addEventListener('click', () => {
+    let period;
+    try {
+      period = auditPeriod();
+    } catch (error) {
+      $('cuec-note').textContent = explain(error);
+      return;
+    }
+    void loadCuecReport(period);
+  });
   $('audit-from').addEventListener('change', updateExportLinks);
   $('audit-to').addEventListener('change', updateExportLinks);
   document.querySelector('.exports').addEventListener('click', (event) => void onExport(event));
@@ -116,10 +181,7 @@ function start() {
 
   if (hasToken()) {
     showApp();
-    loadSre().catch((error) => {
-      if (!(error instanceof ApiFailure && error.status === 401))
-        setStatus(`Could not load: ${explain(error)}`, true);
-    });
+    render();
   } else {
     showSignIn();
   }

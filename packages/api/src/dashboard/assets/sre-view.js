@@ -2,9 +2,9 @@
 // period's downtime and maintenance.
 
 import { getJson } from './api-client.js';
-import { dailyChart, legend } from './availability-chart.js';
-import { $, el, emptyRow, incidentRow, setStatus, svg } from './dom.js';
-import { formatDuration, formatPercent, formatRate, formatTime } from './format.js';
+import { $, el, emptyRow, incidentRow, setStatus } from './dom.js';
+import { formatDuration, formatTime } from './format.js';
+import { serviceCard } from './service-card.js';
 
 /** `YYYY-MM` shown; null until the server has said which month is current. */
 let month = null;
@@ -50,72 +50,6 @@ function renderServices(services) {
   for (const s of services) container.append(serviceCard(s));
 }
 
-function serviceCard(s) {
-  const met = s.commitment.met;
-  const targets = `commitment ${s.service.commitment} %` + (s.slo ? ` · SLO ${s.slo.target} %` : '');
-  return el(
-    'article',
-    { className: 'service', 'data-service': s.service.id },
-    el(
-      'div',
-      { className: 'summary' },
-      el(
-        'header',
-        {},
-        el('h3', { text: s.service.name }),
-        s.service.name !== s.service.id ? el('span', { className: 'id', text: s.service.id }) : null,
-        el('span', {
-          className: `badge ${met ? 'met' : 'breached'}`,
-          text: met ? 'within commitment' : 'commitment breached',
-        }),
-      ),
-      el(
-        'div',
-        { className: 'figure' },
-        el('span', {
-          className: `availability ${met ? 'met' : 'breached'}`,
-          'data-figure': 'availability',
-          text: formatPercent(s.availability),
-        }),
-        el('span', { className: 'target', text: targets }),
-      ),
-      budget(s),
-    ),
-    el('div', { className: 'trend' }, dailyChart(s), legend(s.service.commitment)),
-  );
-}
-
-function budget(s) {
-  const c = s.commitment;
-  const used = c.budgetConsumed === null ? 0 : c.budgetConsumed;
-  const tone = used >= 1 ? 'bad' : used >= 0.5 ? 'warn' : 'ok';
-  const left =
-    c.budgetRemainingSeconds >= 0
-      ? `${formatDuration(c.budgetRemainingSeconds)} left of ${formatDuration(c.allowedDowntimeSeconds)}`
-      : `exceeded by ${formatDuration(-c.budgetRemainingSeconds)} (allowed ${formatDuration(c.allowedDowntimeSeconds)})`;
-  const bar = svg(
-    'svg',
-    {
-      viewBox: '0 0 100 1',
-      preserveAspectRatio: 'none',
-      role: 'img',
-      'aria-label': `${Math.round(used * 100)} % of the error budget used`,
-    },
-    svg('rect', { x: 0, y: 0, width: Math.min(100, used * 100), height: 1, class: `budget-used ${tone}` }),
-  );
-  return el(
-    'div',
-    { className: 'budget' },
-    el('div', { className: 'budget-bar' }, bar),
-    el('p', {
-      'data-figure': 'budget',
-      text:
-        `Error budget: ${left} (${Math.round(used * 100)} % used) · burn rate ${formatRate(c.burnRate)} · ` +
-        `down ${formatDuration(s.downtimeSeconds)} · maintenance ${formatDuration(s.maintenanceSeconds)}`,
-    }),
-  );
-}
-
 function renderOpenIncidents(incidents) {
   const body = $('open-incidents').querySelector('tbody');
   body.replaceChildren();
@@ -140,13 +74,13 @@ function renderDowntime(services) {
   const rows = services
     .flatMap((s) => s.incidents.map((i) => ({ ...i, serviceName: s.service.name })))
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  if (rows.length === 0) body.append(emptyRow(7, 'No service-down incidents in this period.'));
+  if (rows.length === 0) body.append(emptyRow(7, 'No outages measured in this period.'));
   for (const i of rows) {
     body.append(
       incidentRow(i.incidentId, [
-        i.ref,
+        i.ref ?? '—',
         i.serviceName,
-        i.status,
+        i.status ?? '—',
         i.title,
         formatTime(i.startedAt),
         i.endedAt ? formatTime(i.endedAt) : 'still down',

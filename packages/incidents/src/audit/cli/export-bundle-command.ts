@@ -9,11 +9,18 @@ import {
   type Clock,
   ValidationError,
 } from '@vigil/runtime';
+import { CheckpointLog } from '../../proof/checkpoint-log';
+import { buildCuecReport } from '../../vendors/cuec-report';
+import { loadVendorsConfig } from '../../vendors/vendors-file';
+import { loadRegisterSigner, type RegisterSigner } from '../../proof/register-signer';
+import { checkRows, describeDifference } from '../../proof/row-fold';
 import { auditPeriod } from '../audit-period';
-import type { AuditPeriod } from '../audit-types';
+import type { AuditedIncident, AuditPeriod, AuditPopulation } from '../audit-types';
+import { recordOnly } from '../population-files';
 import {
   assertEmptyDirectory,
   buildEvidenceBundle,
+  type BundleProof,
   sampleFromPopulation,
   writeEvidenceBundle,
 } from '../evidence-bundle';
@@ -25,7 +32,9 @@ import { describeMissing } from '../sequence-check';
 export const USAGE = `usage: export-bundle --from <ISO time> --to <ISO time> --out <new directory>
                      [--sample-seed <text> [--sample-size <n>]] [--by <name>]
   Writes population.csv, population.json, timelines.json, summary.json, report.html, query.txt,
-  (sample.json,) and manifest.json for the period [from, to). DATABASE_URL names the register.
+  (sample.json,) (cuec-report.json / .csv / .txt with VENDORS_FILE,) checkpoints.json, proofs.json and
+  manifest.json for the period [from, to), signed with the register key (REGISTER_SIGNING_KEY_FILE).
+  DATABASE_URL names the register.
   --sample-size defaults to the auditor's table (<=5: all; 6-50: 5; 51-250: 10 %; >250: 25).
   --by names who exported it in audit_exports (default: the OS user).
   Exit 0: written, register intact; 1: written, but numbers are missing or the chain is broken;
@@ -34,6 +43,12 @@ export const USAGE = `usage: export-bundle --from <ISO time> --to <ISO time> --o
 export const ExportBundleConfig = z.object({
   /** The register's database; the export reads one snapshot and appends one row to audit_exports. */
   DATABASE_URL: z.string({ error: 'required: the connection string of the incident register' }).min(1),
+  /** PEM file of the register's Ed25519 private key, which signs the manifest and the export's checkpoint. */
+  REGISTER_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The PEM itself, when it comes from a secret store rather than a file (`\n` may stand for line ends). */
+  REGISTER_SIGNING_KEY: z.string().min(1).optional(),
+  /** Vendors and their CUECs: when set, the bundle carries the CUEC report of the period (cuec-report.*). */
+  VENDORS_FILE: z.string().min(1).optional(),
 });
 
 export interface ExportBundleCommandOptions {
@@ -58,9 +73,13 @@ interface BundleRequest {
 export async function exportBundleCommand(options: ExportBundleCommandOptions): Promise<number> {
   let request: BundleRequest;
   let config: z.infer<typeof ExportBundleConfig>;
+  let signer: RegisterSigner;
   try {
     request = parseRequest(options.argv);
     config = parseEnv(ExportBundleConfig, options.env);
+    const loaded = loadRegisterSigner({ file: config.REGISTER_SIGNING_KEY_FILE, pem: config.REGISTER_SIGNING_KEY });
+    if (!loaded) throw new ConfigError(['REGISTER_SIGNING_KEY_FILE: required: bundles are signed with the register key']);
+    signer = loaded;
   } catch (error) {
     options.err(describeFailure(error));
     if (!(error instanceof ConfigError)) options.err(USAGE);
@@ -73,7 +92,11 @@ export async function exportBundleCommand(options: ExportBundleCommandOptions): 
     const register = new PgAuditRegister({ pool, clock: options.clock ?? systemClock });
     const population = await register.populationWithTimelines(request.period);
     const sample = request.seed ? sampleFromPopulation(population, request.seed, request.size) : undefined;
-    const bundle = buildEvidenceBundle(population, sample);
+    const clock = options.clock ?? systemClock;
+    const proof = await proveBundle(new CheckpointLog({ pool, clock, signer }), signer, population);
+    const vendors = loadVendorsConfig(config.VENDORS_FILE);
+    const cuec = vendors.vendors.length > 0 ? await buildCuecReport(pool, vendors, request.period, new Date(clock.now())) : undefined;
+    const bundle = buildEvidenceBundle(population, proof, sample, cuec);
     // Recorded before the files exist: an export that fails after this still shows up as requested.
     const recorded = await register.recordExport({
       principal: `cli:${request.by}`,
@@ -107,6 +130,10 @@ export async function exportBundleCommand(options: ExportBundleCommandOptions): 
     }
     if (chain.ok) options.out(`chain: intact, ${chain.entries} entries, head ${chain.head}`);
     else problems.push(`chain: BROKEN at entry ${chain.firstBrokenId}: ${chain.reason}`);
+    const { checkpoint, rows } = proof;
+    options.out(`checkpoint #${checkpoint.seq}: tree ${checkpoint.treeSize}, root ${checkpoint.root} (signed, key ${signer.keyId})`);
+    if (rows.differences.length === 0) options.out(`rows: ${rows.checked} incident rows match their timelines`);
+    for (const difference of rows.differences) problems.push(`row differs from its timeline: ${describeDifference(difference)}`);
     for (const problem of problems) options.err(problem);
     return problems.length === 0 ? EXIT.ok : EXIT.registerProblem;
   } catch (error) {
@@ -115,6 +142,23 @@ export async function exportBundleCommand(options: ExportBundleCommandOptions): 
   } finally {
     await pool.end();
   }
+}
+
+/** The export's checkpoint (made now, so it covers the snapshot), its history, proofs and the rows' fold. */
+async function proveBundle(
+  log: CheckpointLog,
+  signer: RegisterSigner,
+  population: AuditPopulation<AuditedIncident>,
+): Promise<BundleProof> {
+  const { checkpoint } = await log.checkpoint('export');
+  const entryIds = population.incidents.flatMap((incident) => incident.timeline.map((entry) => entry.id));
+  return {
+    signer,
+    checkpoint,
+    history: await log.history(checkpoint.seq),
+    inclusion: await log.inclusionProofs(entryIds, checkpoint),
+    rows: checkRows(population.incidents.map((incident) => ({ record: recordOnly(incident), timeline: incident.timeline }))),
+  };
 }
 
 function parseRequest(argv: string[]): BundleRequest {

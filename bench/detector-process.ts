@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+/** A Vigil service (`services/<name>/src/main.ts`) run as its own node process, as users run it. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** SIGTERM and wait for the exit (a CPU profile, if asked for, is written then). */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no goodbye to the consumer group. */
+  kill(): Promise<void>;
+  /** Resolves when a log line matching `pattern` appears. */
+  logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function startServiceProcess(
+  service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer',
+  env: NodeJS.ProcessEnv,
+  options: { cpuProfileDir?: string } = {},
+): ServiceProcess {
+  const args = [
+    ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    '--import',
+    'tsx',
+    service === 'raw-consumer' ? 'bench/raw-consumer-process.ts' : `services/${service}/src/main.ts`,
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const watchers = new Set<{ pattern: RegExp; resolve: () => void }>();
+  const onData = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-20_000);
+    for (const w of watchers) {
+      if (!w.pattern.test(log)) continue;
+      watchers.delete(w);
+      w.resolve();
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  if (process.env.BENCH_ECHO) child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    logged(pattern, timeoutMs = 60_000) {
+      if (pattern.test(log)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const entry = { pattern, resolve };
+        watchers.add(entry);
+        setTimeout(() => {
+          if (!watchers.delete(entry)) return;
+          reject(new Error(`${service} did not log ${pattern} within ${timeoutMs} ms; last output:\n${log.slice(-3000)}`));
+        }, timeoutMs).unref();
+        void exited.then((code) => {
+          if (!watchers.delete(entry)) return;
+          reject(new Error(`${service} exited (${code}) before logging ${pattern}; last output:\n${log.slice(-3000)}`));
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { startServiceProcess, type ServiceProcess } from './detector-process';
+import { mixedEventJson } from './detector-bench';
+import { offerLoad } from './sustained-detector';
+
+export interface FailoverFigures {
+  sessionTimeoutMs: number;
+  /** kill -9 of one of two detectors → every partition's committed offset moving again. */
+  resumeMs: number;
+  /** SIGTERM of one of two detectors → the same. */
+  gracefulResumeMs: number;
+}
+
+/** Per partition, the group's committed offset. */
+async function committed(
+  admin: ReturnType<Kafka['admin']>,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+}
+
+/** Waits until every partition's committed offset moved past where it was at `since`; returns ms since `t0`. */
+async function allMoving(
+  admin: ReturnType<Kafka['admin']>,
+  groupId: string,
+  topic: string,
+  t0: number,
+  capMs: number,
+): Promise<number> {
+  const at = await committed(admin, groupId, topic);
+  const moved = new Set<number>();
+  while (performance.now() - t0 < capMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    for (const [partition, offset] of await committed(admin, groupId, topic)) {
+      if (offset > (at.get(partition) ?? -1)) moved.add(partition);
+    }
+    if (moved.size >= at.size && at.size > 0) return performance.now() - t0;
+  }
+  return NaN;
+}
+
+/**
+ * Three detector processes in one group share the events topic under a steady load; one is killed
+ * (SIGKILL, no goodbye), and the figure is how long until every partition is processed again. Then
+ * the same with a graceful stop (SIGTERM, the member leaves the group at once).
+ */
+export async function measureFailover(options: {
+  brokers: string[];
+  redisUrl: string;
+  prefix: string;
+  rate: number;
+  sessionTimeoutMs: number;
+}): Promise<FailoverFigures> {
+  const topic = `${options.prefix}vigil.events`;
+  const groupId = `${options.prefix}det-failover`;
+  const kafka = new Kafka({
+    clientId: 'vigil-bench-failover',
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  await Promise.all([producer.connect(), admin.connect()]);
+  const index = { i: 0 };
+  const runId = `f${Date.now()}`;
+  await producer.send({ topic, acks: -1, messages: [mixedEventJson(index.i++, runId, Date.now())] });
+  const env = {
+    KAFKA_BROKERS: options.brokers.join(','),
+    TOPIC_PREFIX: options.prefix,
+    REDIS_URL: options.redisUrl,
+    DETECTOR_GROUP: groupId,
+    DETECTOR_KEY_PREFIX: `${options.prefix}det:`,
+    // Three detectors on one host: each takes a free admin (health, metrics) port.
+    DETECTOR_ADMIN_PORT: '0',
+    KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs),
+    KAFKA_HEARTBEAT_INTERVAL_MS: String(Math.max(100, Math.floor(options.sessionTimeoutMs / 6))),
+  };
+  const load = offerLoad(producer, topic, options.rate, runId, index);
+  const started: ServiceProcess[] = [];
+  try {
+    // One after the other: the mock broker answers a SyncGroup that races a join with INVALID_REQUEST.
+    for (let i = 0; i < 3; i++) {
+      const member = startServiceProcess('detector', env);
+      started.push(member);
+      await member.logged(/detector consuming/);
+    }
+    // Settled: both members own partitions and every partition moves.
+    await allMoving(admin, groupId, topic, performance.now(), 120_000);
+    let t0 = performance.now();
+    await started[0]?.kill();
+    const resumeMs = await allMoving(admin, groupId, topic, t0, 120_000);
+    await allMoving(admin, groupId, topic, performance.now(), 60_000);
+    t0 = performance.now();
+    const stopping = started[1]?.stop();
+    const gracefulResumeMs = await allMoving(admin, groupId, topic, t0, 120_000);
+    await stopping;
+    return { sessionTimeoutMs: options.sessionTimeoutMs, resumeMs, gracefulResumeMs };
+  } finally {
+    await load.stop();
+    await Promise.all(started.map((p) => p.kill()));
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  }
+}

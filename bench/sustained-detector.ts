@@ -1,0 +1,184 @@
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { mixedEventJson } from './detector-bench';
+import { startServiceProcess, type ServiceProcess } from './detector-process';
+
+export interface RateStep {
+  offered: number;
+  /** Events the producer got onto the topic per second (it shares the cores with the detector). */
+  produced: number;
+  /** Events the detector group committed per second over the step. */
+  consumed: number;
+  lagStart: number;
+  lagEnd: number;
+  lagMax: number;
+  /** Lag stayed bounded: it ended below 2 s of the offered rate and did not trend upwards. */
+  bounded: boolean;
+}
+
+export interface SustainedFigures {
+  partitions: number;
+  steps: RateStep[];
+  /** Highest offered rate whose step stayed bounded (0 if none did). */
+  sustainedEventsPerSecond: number;
+  /** Highest consumption rate of any step, bounded or not: what it managed while falling behind. */
+  peakConsumedPerSecond: number;
+}
+
+/** Total lag of a group on a topic: end offsets minus committed offsets, summed over partitions. */
+export async function groupLag(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ lag: number; committed: number }> {
+  const [ends, [committed]] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  let lag = 0;
+  let done = 0;
+  for (const end of ends) {
+    const c = committed?.partitions.find((p) => p.partition === end.partition);
+    const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(end.low);
+    lag += Number(end.high) - at;
+    done += at;
+  }
+  return { lag, committed: done };
+}
+
+/** Offers `rate` events/s (a batch every 20 ms, acks all) until `stop` resolves; returns how many went out. */
+export function offerLoad(
+  producer: Producer,
+  topic: string,
+  rate: number,
+  runId: string,
+  startIndex: { i: number },
+) {
+  let stopped = false;
+  let sent = 0;
+  const baseMs = Date.now();
+  const perTick = Math.max(1, Math.round(rate / 50));
+  const done = (async () => {
+    const started = performance.now();
+    let ticks = 0;
+    const inFlight = new Set<Promise<unknown>>();
+    while (!stopped) {
+      ticks += 1;
+      const messages = Array.from({ length: perTick }, () => {
+        const i = startIndex.i++;
+        return mixedEventJson(i, runId, baseMs - i * 2 + (performance.now() - started));
+      });
+      const p = producer.send({ topic, acks: -1, messages }).then(() => void (sent += messages.length));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= 8) await Promise.race(inFlight);
+      const wait = started + ticks * 20 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await Promise.all(inFlight);
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return sent;
+    },
+  };
+}
+
+/**
+ * The detector as users run it: its own process (services/detector), the full catalog, reading the
+ * events topic with the production partition count while this process offers a steady rate. Each
+ * step offers a rate for `seconds`; the sustainable rate is the highest at which the group's lag
+ * stayed bounded. Stops at the first unbounded step.
+ */
+export async function measureSustainedDetector(options: {
+  brokers: string[];
+  redisUrl: string;
+  prefix: string;
+  rates: number[];
+  seconds: number;
+  cpuProfileDir?: string;
+  env?: NodeJS.ProcessEnv;
+  onStep?: (step: RateStep) => void;
+  /** `raw-consumer`: the same live stream read by bare kafkajs (JSON.parse only), the baseline. */
+  consumer?: 'detector' | 'raw-consumer';
+}): Promise<SustainedFigures> {
+  const topic = `${options.prefix}vigil.events`;
+  const groupId = `${options.prefix}${options.consumer ?? 'detector'}`;
+  const runId = `s${Date.now()}`;
+  const kafka = new Kafka({
+    clientId: 'vigil-bench-load',
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  await Promise.all([producer.connect(), admin.connect()]);
+  const partitions = (await admin.fetchTopicOffsets(topic)).length;
+  const index = { i: 0 };
+  await producer.send({ topic, acks: -1, messages: [mixedEventJson(index.i++, runId, Date.now())] });
+
+  const detector: ServiceProcess = startServiceProcess(
+    options.consumer ?? 'detector',
+    {
+      KAFKA_BROKERS: options.brokers.join(','),
+      TOPIC_PREFIX: options.prefix,
+      REDIS_URL: options.redisUrl,
+      DETECTOR_GROUP: groupId,
+      DETECTOR_KEY_PREFIX: `${options.prefix}det:`,
+      DETECTOR_ADMIN_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    { cpuProfileDir: options.cpuProfileDir },
+  );
+  const steps: RateStep[] = [];
+  try {
+    // Joined and caught up with the first event.
+    for (let t = Date.now() + 60_000; (await groupLag(admin, groupId, topic)).lag > 0;) {
+      if (Date.now() > t) throw new Error('the detector did not consume its first event within 60 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const rate of options.rates) {
+      const start = await groupLag(admin, groupId, topic);
+      const startedAt = performance.now();
+      const load = offerLoad(producer, topic, rate, runId, index);
+      const samples: number[] = [];
+      while (performance.now() - startedAt < options.seconds * 1000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        samples.push((await groupLag(admin, groupId, topic)).lag);
+      }
+      const sent = await load.stop();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const end = await groupLag(admin, groupId, topic);
+      const half = samples.slice(Math.floor(samples.length / 2));
+      const lagMax = Math.max(...samples, end.lag);
+      const rising = half.length > 2 && (half.at(-1) ?? 0) > 2 * (half[0] ?? 0) + rate * 0.5;
+      const step: RateStep = {
+        offered: rate,
+        produced: sent / seconds,
+        consumed: (end.committed - start.committed) / seconds,
+        lagStart: start.lag,
+        lagEnd: end.lag,
+        lagMax,
+        bounded: end.lag <= Math.max(rate * 2, 1000) && !rising,
+      };
+      steps.push(step);
+      options.onStep?.(step);
+      if (!step.bounded) break;
+      // Let it drain before the next step.
+      for (let t = Date.now() + 30_000; Date.now() < t && (await groupLag(admin, groupId, topic)).lag > 0;)
+        await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await detector.stop();
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  }
+  const sustained = steps.filter((s) => s.bounded).map((s) => s.offered);
+  return {
+    partitions,
+    steps,
+    sustainedEventsPerSecond: Math.max(0, ...sustained),
+    peakConsumedPerSecond: Math.max(0, ...steps.map((s) => s.consumed)),
+  };
+}

@@ -1,0 +1,83 @@
+import { boundedRaw, type Detection, type EvidencePayload, type VigilEvent } from '@vigil/schema';
+
+/**
+ * How much of its events a detection carries. A detection is one Kafka record (1 MB by default), so it takes
+ * at most the first and the last `perEnd` of its evidence, and stops adding once `totalBytes` would be passed;
+ * a raw payload over 64 KiB is cut to a prefix (see `boundedRaw`). Whatever it does not carry stays a stream
+ * reference in the register, counted.
+ */
+export const DETECTION_PAYLOAD_LIMITS = { perEnd: 10, totalBytes: 640 * 1024 } as const;
+
+/** Default memory for events kept after their batch, so a window's earlier events can still be attached. */
+export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The events this detector read most recently, by id, up to a size budget (their encoded size). A window rule
+ * fires on its last event; the earlier ones came in earlier batches and are found here. Oldest go first; after
+ * a restart or a partition move the earlier ones are simply not found (the register counts them as not kept).
+ */
+export class RecentEvents {
+  private readonly events = new Map<string, { event: VigilEvent; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number = DEFAULT_RECENT_EVENT_BYTES) {}
+
+  remember(event: VigilEvent, bytes: number): void {
+    if (this.maxBytes <= 0 || bytes > this.maxBytes) return;
+    const known = this.events.get(event.id);
+    if (known) {
+      this.events.delete(event.id);
+      this.bytes -= known.bytes;
+    }
+    this.events.set(event.id, { event, bytes });
+    this.bytes += bytes;
+    for (const [id, entry] of this.events) {
+      if (this.bytes <= this.maxBytes) break;
+      this.events.delete(id);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  get(id: string): VigilEvent | undefined {
+    return this.events.get(id)?.event;
+  }
+
+  get size(): number {
+    return this.events.size;
+  }
+}
+
+/** The evidence refs a detection carries payloads for: the first and last `perEnd`, in evidence order. */
+function endsOf<T>(items: readonly T[], perEnd: number): T[] {
+  if (items.length <= perEnd * 2) return [...items];
+  return [...items.slice(0, perEnd), ...items.slice(-perEnd)];
+}
+
+/** The payload as carried: the raw source payload cut when too large. */
+export function toEvidencePayload(event: VigilEvent): EvidencePayload {
+  const { raw, rawCapped } = boundedRaw(event.raw);
+  return rawCapped ? { event: { ...event, raw }, rawCapped } : { event };
+}
+
+/** The detection with the payloads of those of its events `find` still has, within `DETECTION_PAYLOAD_LIMITS`. */
+export function withPayloads(
+  detection: Detection,
+  find: (eventId: string) => VigilEvent | undefined,
+  limits: { perEnd: number; totalBytes: number } = DETECTION_PAYLOAD_LIMITS,
+): Detection {
+  const payloads: EvidencePayload[] = [];
+  let total = 0;
+  const seen = new Set<string>();
+  for (const ref of endsOf(detection.evidence, limits.perEnd)) {
+    if (seen.has(ref.eventId)) continue;
+    seen.add(ref.eventId);
+    const event = find(ref.eventId);
+    if (!event) continue;
+    const payload = toEvidencePayload(event);
+    const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+    if (total + bytes > limits.totalBytes) continue;
+    total += bytes;
+    payloads.push(payload);
+  }
+  return payloads.length > 0 ? { ...detection, payloads } : detection;
+}

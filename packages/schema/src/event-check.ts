@@ -1,0 +1,121 @@
+import { EVENT_KINDS, SOURCE_NAME, Timestamp, type VigilEvent } from './event';
+import { unsafeTextReason } from './json-safety';
+
+/**
+ * A hand-written check of `VigilEvent`, for the hot path: ingest checks every normalised event, and
+ * zod's parse of the schema (refinements on every string, the timestamp regex) costs several times
+ * the normaliser itself. It answers true only for a value that `VigilEvent.parse` accepts and hands
+ * back unchanged (no unknown keys to strip, no defaults to fill); anything else — invalid, or valid
+ * but not in that exact shape — answers false, and the caller asks zod, which has the last word and
+ * the error messages. So the verdicts never differ from zod's; only the cost does.
+ * `event-check.test.ts` holds the two side by side on valid events and poison.
+ */
+export function isExactVigilEvent(value: unknown): value is VigilEvent {
+  if (!isRecord(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (!EVENT_KEYS.has(key)) return false;
+    keys += 1;
+  }
+  if (keys !== EVENT_KEYS.size) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    safeString(e.id, 1, 300) &&
+    typeof e.source === 'string' &&
+    SOURCE_NAME.test(e.source) &&
+    typeof e.kind === 'string' &&
+    KINDS.has(e.kind) &&
+    safeString(e.action, 1, 200) &&
+    typeof e.ocsfClassUid === 'number' &&
+    Number.isSafeInteger(e.ocsfClassUid) &&
+    e.ocsfClassUid >= 0 &&
+    timestamp(e.time) &&
+    timestamp(e.receivedAt) &&
+    entity(e.entity) &&
+    typeof e.outcome === 'string' &&
+    OUTCOMES.has(e.outcome) &&
+    actor(e.actor) &&
+    attributes(e.attributes)
+  );
+}
+
+const EVENT_KEYS = new Set([
+  'id',
+  'source',
+  'kind',
+  'action',
+  'ocsfClassUid',
+  'time',
+  'receivedAt',
+  'entity',
+  'outcome',
+  'actor',
+  'attributes',
+  'raw',
+]);
+const KINDS = new Set<string>(EVENT_KINDS);
+const ENTITY_TYPES = new Set(['user', 'ip', 'service', 'source', 'account', 'resource']);
+const OUTCOMES = new Set(['success', 'failure', 'unknown']);
+/** What `Date.prototype.toISOString` writes for years 0000–9999. */
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function safeString(value: unknown, min: number, max: number): boolean {
+  return (
+    typeof value === 'string' &&
+    value.length >= min &&
+    value.length <= max &&
+    unsafeTextReason(value) === undefined
+  );
+}
+
+/** A real instant in `toISOString`'s own form; any other form (offsets, no millis) is left to zod. */
+function timestamp(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (ISO_UTC.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms) && new Date(ms).toISOString() === value) return true;
+  }
+  return Timestamp.safeParse(value).success;
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
+  return true;
+}
+
+const ENTITY_KEYS = new Set(['type', 'id']);
+function entity(value: unknown): boolean {
+  if (!isRecord(value) || !onlyKeys(value, ENTITY_KEYS)) return false;
+  return typeof value.type === 'string' && ENTITY_TYPES.has(value.type) && safeString(value.id, 1, 512);
+}
+
+const ACTOR_KEYS = new Set(['user', 'ip']);
+function actor(value: unknown): boolean {
+  if (!isRecord(value) || !onlyKeys(value, ACTOR_KEYS)) return false;
+  return (
+    (value.user === undefined || safeString(value.user, 0, 512)) &&
+    (value.ip === undefined || safeString(value.ip, 0, 64))
+  );
+}
+
+function attributes(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || key === '__proto__' || unsafeTextReason(key) !== undefined)
+      return false;
+    const v = value[key];
+    if (v === null || typeof v === 'boolean') continue;
+    if (
+      typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string' || unsafeTextReason(v) !== undefined
+    )
+      return false;
+  }
+  return true;
+}
