@@ -2,72 +2,157 @@ import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from '@vigil/telemetry';
 import { backoffDelay, type RetryBackoff } from './backoff';
 import type { IncomingBatch, SubscribeOptions } from './bus';
+import { KafkaCommitRounds, type TopicPartitionOffset } from './kafka-commit-rounds';
 import { toIncomingMessage } from './kafka-message';
+import { PartitionLane } from './kafka-partition-lane';
 import { rewindTarget } from './rewind-target';
 
-interface FailedBatch {
-  firstOffset: string;
-  attempt: number;
-  retryAt: number;
-  resume?: () => void;
-  timer?: NodeJS.Timeout;
+/** What the handler asks of the kafkajs consumer it serves. */
+export interface KafkaConsumerControls {
+  /** The first offset of each partition stamped at or after a time (Kafka ListOffsets). */
+  offsetsAt(topic: string, timeMs: number): Promise<Array<{ partition: number; offset: string }>>;
+  /** Each partition's log start offset: nothing before it can be fetched any more. */
+  logStarts(topic: string): Promise<Array<{ partition: number; low: string }>>;
+  /** Where the consumer fetches a partition next. */
+  seek(target: TopicPartitionOffset): void;
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
 }
 
+export interface FetchAheadLimits {
+  /** Records one run of the bus handler takes at most. */
+  maxRunRecords: number;
+  /** Records a partition may have queued before kafkajs waits to fetch its broker again. */
+  maxQueuedRecords: number;
+}
+
+export const DEFAULT_FETCH_AHEAD: FetchAheadLimits = { maxRunRecords: 5_000, maxQueuedRecords: 10_000 };
+
 /**
- * Adapts the bus's `eachBatch` to kafkajs (run with `eachBatchAutoResolve: false`).
+ * Adapts the bus's `eachBatch` to kafkajs (run with `eachBatchAutoResolve: false`, `autoCommit: false`)
+ * and fetches ahead.
  *
- * A handler that throws never throws into kafkajs: a throw there restarts the fetch loop for every
- * partition of the member (kafkajs #945) and, after the retries run out, crashes the consumer.
- * Instead the partition is paused without resolving anything, so kafkajs's next fetch for it starts
- * again at the first offset of the failed batch, and a timer resumes it after the back-off. Other
+ * kafkajs fetches a broker's partitions again only once every batch of its previous fetch is handled.
+ * Running the bus handler inside kafkajs's callback made each partition's rate one fetch per handler
+ * run, whatever the CPU. Here a fetched batch is queued on its partition's lane and its offsets are
+ * resolved at once, so kafkajs fetches again while the lane's run is in flight; the next run takes
+ * everything queued meanwhile. Nothing is committed until the run that handled it resolved
+ * (`autoCommit` is off), so a crash replays from the last handled record, as before.
+ *
+ * A run that throws never throws into kafkajs: a throw there restarts the fetch loop for every
+ * partition of the member (kafkajs #945). Instead the lane drops what it queued, the partition is sent
+ * back to the run's first offset and paused, and a timer resumes it after the back-off. Other
  * partitions keep flowing meanwhile.
- *
- * On success the batch is committed here, before kafkajs fetches that partition again.
  */
 export class KafkaBatchHandler {
-  private readonly failed = new Map<string, FailedBatch>();
+  private readonly lanes = new Map<string, PartitionLane>();
+  private readonly commits: KafkaCommitRounds;
+  private readonly slots: Slots;
   private stopped = false;
-  private commitRound:
-    | { offsets: Map<string, { topic: string; partition: number; offset: string }>; done: Promise<void> }
-    | undefined;
 
   constructor(
     private readonly handler: SubscribeOptions['eachBatch'],
     private readonly backoff: RetryBackoff,
     private readonly logger: Logger,
-    /** The first offset of each partition stamped at or after a time (Kafka ListOffsets). */
-    private readonly offsetsAt: (
-      topic: string,
-      timeMs: number,
-    ) => Promise<Array<{ partition: number; offset: string }>>,
-    /** Each partition's log start offset: nothing before it can be fetched any more. */
-    private readonly logStarts: (topic: string) => Promise<Array<{ partition: number; low: string }>>,
-    /** Where the consumer fetches a partition next. */
-    private readonly seek: (target: { topic: string; partition: number; offset: string }) => void,
-  ) {}
+    private readonly consumer: KafkaConsumerControls,
+    concurrency: number,
+    private readonly limits: FetchAheadLimits = DEFAULT_FETCH_AHEAD,
+  ) {
+    this.slots = new Slots(Math.max(1, concurrency));
+    this.commits = new KafkaCommitRounds((offsets) => consumer.commit(offsets), logger);
+  }
 
   readonly handle = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
-    const key = `${batch.topic}|${batch.partition}`;
     const last = batch.messages[batch.messages.length - 1];
     if (!last || this.stopped || !payload.isRunning() || payload.isStale()) return;
+    const lane = this.lane(batch.topic, batch.partition);
 
     // A consumer that kafkajs restarted has forgotten the pause, so the back-off is enforced here too.
-    const earlier = this.failed.get(key);
-    if (earlier && earlier.retryAt > Date.now()) {
-      this.pauseUntilRetry(key, earlier, payload);
+    if (lane.failed && lane.failed.retryAt > Date.now()) {
+      this.pauseUntilRetry(lane);
       return;
     }
+    const accepted = lane.accept(
+      batch.messages.map((message) => toIncomingMessage(batch.topic, batch.partition, message)),
+    );
+    payload.resolveOffset(last.offset);
+    if (accepted > 0) this.kick(lane);
+    // Back-pressure: kafkajs fetches this broker again once the partition has room.
+    await lane.room(this.limits.maxQueuedRecords);
+  };
 
+  /** A new generation: partitions this member no longer holds drop what they queued. */
+  onAssigned(assignment: Record<string, number[]>): void {
+    const held = new Set(
+      Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => laneKey(topic, p))),
+    );
+    for (const [key, lane] of this.lanes) {
+      if (held.has(key)) continue;
+      clearTimeout(lane.failed?.timer);
+      lane.failed = undefined;
+      lane.turnBack();
+    }
+  }
+
+  /** Stops taking records; resolves once the runs in flight finished and their commits were answered. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) {
+      clearTimeout(lane.failed?.timer);
+      lane.dropQueued(); // the run in flight still commits what it handled
+    }
+    await Promise.all([...this.lanes.values()].map((lane) => lane.running ?? Promise.resolve()));
+    await this.commits.drained();
+  }
+
+  private lane(topic: string, partition: number): PartitionLane {
+    const key = laneKey(topic, partition);
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = new PartitionLane(topic, partition);
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private kick(lane: PartitionLane): void {
+    if (lane.running || this.stopped || lane.queue.length === 0) return;
+    lane.running = this.drain(lane);
+  }
+
+  /** Runs the lane's queue until it is empty; one run of a partition at a time. */
+  private async drain(lane: PartitionLane): Promise<void> {
+    try {
+      await Promise.resolve(); // `lane.running` is set before this loop can end
+      while (lane.queue.length > 0 && !this.stopped) {
+        await this.slots.acquire();
+        try {
+          if (lane.queue.length > 0 && !this.stopped) await this.runOnce(lane);
+        } finally {
+          this.slots.release();
+        }
+      }
+    } finally {
+      lane.running = undefined;
+    }
+  }
+
+  private async runOnce(lane: PartitionLane): Promise<void> {
+    const { topic, partition } = lane;
+    const messages = lane.take(this.limits.maxRunRecords);
+    const epoch = lane.epoch;
+    const first = messages[0]!.offset;
+    const last = messages[messages.length - 1]!.offset;
     let rewound = false;
-    const first = batch.messages[0]?.offset ?? last.offset;
     const incoming: IncomingBatch = {
-      topic: batch.topic,
-      partition: batch.partition,
-      messages: batch.messages.map((message) => toIncomingMessage(batch.topic, batch.partition, message)),
-      heartbeat: () => payload.heartbeat(),
+      topic,
+      partition,
+      messages,
+      // kafkajs heartbeats from its fetch loop, which keeps going while this run is in flight.
+      heartbeat: () => Promise.resolve(),
       rewind: async (toTimeMs, fromOffset) => {
-        const { topic, partition } = batch;
         const at = await rewindTarget(
           { topic, partition, firstOffset: first },
           toTimeMs,
@@ -75,79 +160,45 @@ export class KafkaBatchHandler {
           {
             offsetAt: async (timeMs) =>
               BigInt(
-                (await this.offsetsAt(topic, timeMs)).find((e) => e.partition === partition)?.offset ?? '-1',
+                (await this.consumer.offsetsAt(topic, timeMs)).find((e) => e.partition === partition)
+                  ?.offset ?? '-1',
               ),
             logStart: async () =>
-              BigInt((await this.logStarts(topic)).find((e) => e.partition === partition)?.low ?? '0'),
+              BigInt(
+                (await this.consumer.logStarts(topic)).find((e) => e.partition === partition)?.low ?? '0',
+              ),
           },
           this.logger,
         );
         if (at === undefined) return first; // nothing earlier: go on with this batch
         rewound = true;
-        this.seek({ topic, partition, offset: at.toString() });
+        this.sendBack(lane, at.toString());
         return at.toString();
       },
     };
     try {
       await this.handler(incoming);
     } catch (error) {
-      this.onFailure(key, incoming, earlier, payload, error);
+      if (lane.epoch === epoch && !this.stopped) this.onFailure(lane, incoming, error);
       return;
     }
-
-    this.failed.delete(key);
-    if (rewound) return;
-    payload.resolveOffset(last.offset);
-    await this.commit(payload, batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
-  };
-
-  /**
-   * Commits a partition's next offset together with those of the other batches that finished in the
-   * same turn of the event loop: one OffsetCommit request for all of them rather than one each.
-   */
-  private commit(payload: EachBatchPayload, topic: string, partition: number, offset: string): Promise<void> {
-    let round = this.commitRound;
-    if (!round) {
-      const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (this.commitRound === round) this.commitRound = undefined;
-        const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-        for (const entry of offsets.values()) {
-          const list = byTopic.get(entry.topic) ?? [];
-          list.push({ partition: entry.partition, offset: entry.offset });
-          byTopic.set(entry.topic, list);
-        }
-        return payload.commitOffsetsIfNecessary({
-          topics: [...byTopic].map(([name, partitions]) => ({ topic: name, partitions })),
-        });
-      });
-      round = { offsets, done };
-      this.commitRound = round;
-    }
-    round.offsets.set(`${topic}|${partition}`, { topic, partition, offset });
-    return round.done;
+    if (lane.failed?.firstOffset === first) lane.failed = undefined;
+    if (rewound || lane.epoch !== epoch) return;
+    await this.commits.commit({ topic, partition, offset: (BigInt(last) + 1n).toString() });
   }
 
-  /** Drops pending resumes; the consumer is about to leave the group. */
-  stop(): void {
-    this.stopped = true;
-    for (const entry of this.failed.values()) clearTimeout(entry.timer);
-    this.failed.clear();
+  /** Drops the lane's queue and has kafkajs fetch the partition again from `offset`. */
+  private sendBack(lane: PartitionLane, offset: string): void {
+    lane.turnBack();
+    this.consumer.seek({ topic: lane.topic, partition: lane.partition, offset });
   }
 
-  private onFailure(
-    key: string,
-    batch: IncomingBatch,
-    earlier: FailedBatch | undefined,
-    payload: EachBatchPayload,
-    error: unknown,
-  ): void {
+  private onFailure(lane: PartitionLane, batch: IncomingBatch, error: unknown): void {
     const firstOffset = batch.messages[0]?.offset ?? '';
-    const attempt = earlier?.firstOffset === firstOffset ? earlier.attempt + 1 : 1;
+    const attempt = lane.failed?.firstOffset === firstOffset ? lane.failed.attempt + 1 : 1;
     const delayMs = backoffDelay(attempt, this.backoff);
-    clearTimeout(earlier?.timer);
-    const entry: FailedBatch = { firstOffset, attempt, retryAt: Date.now() + delayMs };
-    this.failed.set(key, entry);
+    clearTimeout(lane.failed?.timer);
+    lane.failed = { firstOffset, attempt, retryAt: Date.now() + delayMs };
     this.logger.warn(
       {
         err: error,
@@ -160,24 +211,55 @@ export class KafkaBatchHandler {
       },
       'batch handler failed; the batch will be delivered again after a back-off',
     );
-    this.pauseUntilRetry(key, entry, payload);
+    this.sendBack(lane, firstOffset);
+    this.pauseUntilRetry(lane);
   }
 
-  private pauseUntilRetry(key: string, entry: FailedBatch, payload: EachBatchPayload): void {
-    entry.resume = payload.pause();
-    clearTimeout(entry.timer);
-    entry.timer = setTimeout(
+  private pauseUntilRetry(lane: PartitionLane): void {
+    const failed = lane.failed;
+    if (!failed) return;
+    this.consumer.pause(lane.topic, lane.partition);
+    if (failed.timer) return;
+    failed.timer = setTimeout(
       () => {
-        entry.timer = undefined;
-        if (this.failed.get(key) !== entry) return;
+        failed.timer = undefined;
+        if (lane.failed !== failed || this.stopped) return;
         try {
-          entry.resume?.();
+          this.consumer.resume(lane.topic, lane.partition);
         } catch (error) {
           // The consumer is between a crash and its restart; the restarted one never saw the pause.
-          this.logger.debug({ err: error, key }, 'could not resume a paused partition');
+          this.logger.debug({ err: error, topic: lane.topic, partition: lane.partition }, 'could not resume');
         }
       },
-      Math.max(entry.retryAt - Date.now(), 0),
+      Math.max(failed.retryAt - Date.now(), 0),
     );
+  }
+}
+
+function laneKey(topic: string, partition: number): string {
+  return `${topic}|${partition}`;
+}
+
+/** At most `size` runs at once, across the member's partitions (`partitionsConsumedConcurrently`). */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
   }
 }

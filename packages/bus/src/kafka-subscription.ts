@@ -35,9 +35,15 @@ export class KafkaSubscription implements Subscription {
       options.eachBatch,
       settings.retryBackoff,
       this.log,
-      (topic, timeMs) => this.offsetsAt(kafka, topic, timeMs),
-      async (topic) => (await this.connectedAdmin(kafka)).fetchTopicOffsets(topic),
-      (target) => this.consumer.seek(target),
+      {
+        offsetsAt: (topic, timeMs) => this.offsetsAt(kafka, topic, timeMs),
+        logStarts: async (topic) => (await this.connectedAdmin(kafka)).fetchTopicOffsets(topic),
+        seek: (target) => this.consumer.seek(target),
+        pause: (topic, partition) => this.consumer.pause([{ topic, partitions: [partition] }]),
+        resume: (topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]),
+        commit: (offsets) => this.consumer.commitOffsets(offsets),
+      },
+      options.partitionsConsumedConcurrently ?? 1,
     );
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -50,6 +56,7 @@ export class KafkaSubscription implements Subscription {
     this.consumer.on(this.consumer.events.CRASH, (event) => this.onCrash(event));
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.crashes = 0;
+      this.handler.onAssigned(payload.memberAssignment);
       this.log.debug({ assignment: payload.memberAssignment }, 'joined consumer group');
     });
   }
@@ -88,8 +95,10 @@ export class KafkaSubscription implements Subscription {
 
   private run(): Promise<void> {
     return this.consumer.run({
-      // Offsets are resolved and committed by the handler, only after the bus handler resolved.
+      // The handler resolves a batch's offsets once it queued them (so kafkajs fetches ahead) and
+      // commits them itself, only after the bus handler's run that took them resolved.
       eachBatchAutoResolve: false,
+      autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: this.handler.handle,
     });
@@ -116,9 +125,9 @@ export class KafkaSubscription implements Subscription {
 
   private async shutdown(): Promise<void> {
     clearTimeout(this.restartTimer);
-    this.handler.stop();
     try {
-      // Waits for the batch in flight (and its commit), leaves the group, closes the connections.
+      // The runs in flight finish and commit; then the member leaves the group and disconnects.
+      await this.handler.stop();
       await this.consumer.disconnect();
       await this.admin?.disconnect();
     } finally {
