@@ -49,6 +49,16 @@ describe('evidence capture in the detector', () => {
     expect(recent.size).toBe(3);
   });
 
+  test('an event remembered again counts once and becomes the newest; the oldest others go first', () => {
+    const recent = new RecentEvents(300);
+    for (const n of [1, 2, 3, 1, 1, 4]) recent.remember(event(n), 100);
+    expect([1, 2, 3, 4].map((n) => recent.get(`okta:${n}`) !== undefined)).toEqual([true, false, true, true]);
+    expect(recent.size).toBe(3);
+    for (let round = 0; round < 5_000; round++) recent.remember(event(round % 3), 100);
+    expect(recent.size).toBe(3);
+    expect([0, 1, 2].every((n) => recent.get(`okta:${n}`) !== undefined)).toBe(true);
+  });
+
   test('a detection carries the events it still finds, within its limits, and passes its own schema', () => {
     const found = new Map([1, 2, 3, 4, 5, 6].map((n) => [`okta:${n}`, event(n)]));
     const carried = withPayloads(detection([1, 2, 3, 4, 5, 6, 7]), (id) => found.get(id), { perEnd: 2, totalBytes: 100_000 });
