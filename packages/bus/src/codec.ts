@@ -1,4 +1,11 @@
-import { TOPICS, fieldErrors, type FieldError, type TopicId, type TopicMessage } from '@vigil/schema';
+import {
+  TOPICS,
+  fieldErrors,
+  isExactVigilEvent,
+  type FieldError,
+  type TopicId,
+  type TopicMessage,
+} from '@vigil/schema';
 import type { IncomingMessage, OutgoingMessage } from './bus';
 
 /** Serialises a catalog message after validating it: a producer never writes what a consumer would reject. */
@@ -25,6 +32,9 @@ export function decode<T extends TopicId>(topic: T, message: IncomingMessage): D
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}`, errors: [], raw: text };
   }
+  // The detector decodes every event: the hand-written check answers for the common exact shape, and
+  // zod, which has the last word, for anything else (same verdicts, a fraction of the cost).
+  if (topic === 'events' && isExactVigilEvent(json)) return { ok: true, value: json as TopicMessage<T> };
   const result = TOPICS[topic].schema.safeParse(json);
   if (!result.success) {
     return { ok: false, reason: `does not match the ${topic} schema`, errors: fieldErrors(result.error), raw: json };
