@@ -14,6 +14,8 @@ export interface MemorySummary {
   pipelineRssEndMb?: number;
   /** Least-squares slope of the pipeline processes' summed RSS over the second half of the run, MB per minute. */
   pipelineRssSlopeMbPerMin?: number;
+  /** Each pipeline process's RSS at the first and last sample, in the order `pipelinePids` named them. */
+  pipelineProcessRssMb?: Array<{ startMb: number; endMb: number }>;
 }
 
 interface Sample {
@@ -21,6 +23,7 @@ interface Sample {
   heap: number;
   rss: number;
   pipelineRss?: number;
+  processRss?: number[];
 }
 
 /** Resident set size of a process from /proc (Linux), in MB; 0 once it has gone. */
@@ -67,8 +70,10 @@ export function startMemorySampler(intervalMs: number): {
     const sample: Sample = { t: Date.now(), heap: m.heapUsed / 1048576, rss: m.rss / 1048576 };
     // A process that has gone (the run is stopping) reads 0: such a sample says nothing about growth.
     const rss = pids.map(processRssMb);
-    if (rss.length > 0 && rss.every((mb) => mb > 0))
+    if (rss.length > 0 && rss.every((mb) => mb > 0)) {
       sample.pipelineRss = rss.reduce((sum, mb) => sum + mb, 0);
+      sample.processRss = rss;
+    }
     samples.push(sample);
   };
   take();
@@ -96,6 +101,10 @@ export function startMemorySampler(intervalMs: number): {
               pipelineRssStartMb: pipeline[0]!.pipelineRss!,
               pipelineRssEndMb: pipeline.at(-1)!.pipelineRss!,
               pipelineRssSlopeMbPerMin: secondHalfSlope(pipeline, (s) => s.pipelineRss ?? 0),
+              pipelineProcessRssMb: (pipeline[0]!.processRss ?? []).map((startMb, i) => ({
+                startMb,
+                endMb: pipeline.at(-1)!.processRss?.[i] ?? 0,
+              })),
             }
           : {}),
       };

@@ -7,7 +7,8 @@ import { measureFailover } from './failover-bench';
 import { measureSustainedDetector } from './sustained-detector';
 import { postgresUrl, redisUrl } from '../test/fixtures/service-urls';
 import { measureDetector } from './detector-bench';
-import { measureIngestBySource } from './ingest-bench';
+import { INGEST_FORMATS, measureIngestBySource } from './ingest-bench';
+import type { SourceFormat } from '@vigil/sources';
 import { measureLatency } from './latency-bench';
 import { startMemorySampler } from './memory-sampler';
 import { measureRawKafka } from './raw-kafka';
@@ -28,8 +29,10 @@ const { values } = parseArgs({
     'sustain-seconds': { type: 'string', default: '60' },
     'session-timeout-ms': { type: 'string', default: '6000' },
     only: { type: 'string' },
-    // Writes a CPU profile (node --cpu-prof) of the separate detector process of the sustained section here.
+    // Writes a CPU profile (node --cpu-prof) of the ingest process and of the sustained section's detector here.
     'cpu-prof-dir': { type: 'string' },
+    // The ingest section's source formats (comma-separated), all of them by default.
+    formats: { type: 'string' },
   },
 });
 const events = Number(values.events);
@@ -118,7 +121,14 @@ try {
   }
   if (wanted('ingest')) {
     // One source per format, each with its real authentication; `events` events per format, at most 15 s each.
-    const bySource = await measureIngestBySource(kafka.brokers, `${run}ing.`, events);
+    const bySource = await measureIngestBySource(
+      kafka.brokers,
+      `${run}ing.`,
+      events,
+      values.formats ? (values.formats.split(',') as SourceFormat[]) : INGEST_FORMATS,
+      15,
+      values['cpu-prof-dir'] ? { cpuProfileDir: values['cpu-prof-dir'] } : {},
+    );
     results.ingestBySource = bySource;
     for (const f of bySource) {
       const share = `${fmt(f.eventsPerSecond)} events/s = ${pct(f.eventsPerSecond, raw.producePerSecond)} of raw produce`;
@@ -246,7 +256,10 @@ try {
     );
     if (memory.pipelineRssSlopeMbPerMin !== undefined)
       console.log(
-        `  pipeline processes' RSS over ${memory.minutes.toFixed(1)} min: ${memory.pipelineRssStartMb!.toFixed(0)} → ${memory.pipelineRssEndMb!.toFixed(0)} MB, slope over the second half ${memory.pipelineRssSlopeMbPerMin.toFixed(2)} MB/min`,
+        `  pipeline processes' RSS over ${memory.minutes.toFixed(1)} min: ${memory.pipelineRssStartMb!.toFixed(0)} → ${memory.pipelineRssEndMb!.toFixed(0)} MB, slope over the second half ${memory.pipelineRssSlopeMbPerMin.toFixed(2)} MB/min` +
+          (topology === 'separate' && memory.pipelineProcessRssMb
+            ? ` (alerter, detector, ingest: ${memory.pipelineProcessRssMb.map((p) => `${p.startMb.toFixed(0)} → ${p.endMb.toFixed(0)}`).join(', ')} MB)`
+            : ''),
       );
     console.log(
       `  bench process memory over ${memory.minutes.toFixed(1)} min: heap ${memory.heapStartMb.toFixed(0)} → ${memory.heapEndMb.toFixed(0)} MB, rss ${memory.rssStartMb.toFixed(0)} → ${memory.rssEndMb.toFixed(0)} MB,` +

@@ -5,7 +5,7 @@ import type { IncomingBatch, SubscribeOptions } from './bus';
 import { KafkaCommitRounds, type TopicPartitionOffset } from './kafka-commit-rounds';
 import { toIncomingMessage } from './kafka-message';
 import { PartitionLane } from './kafka-partition-lane';
-import { rewindTarget } from './rewind-target';
+import { batchRewinder } from './rewind-target';
 
 /** What the handler asks of the kafkajs consumer it serves. */
 export interface KafkaConsumerControls {
@@ -152,29 +152,23 @@ export class KafkaBatchHandler {
       messages,
       // kafkajs heartbeats from its fetch loop, which keeps going while this run is in flight.
       heartbeat: () => Promise.resolve(),
-      rewind: async (toTimeMs, fromOffset) => {
-        const at = await rewindTarget(
-          { topic, partition, firstOffset: first },
-          toTimeMs,
-          fromOffset,
-          {
-            offsetAt: async (timeMs) =>
-              BigInt(
-                (await this.consumer.offsetsAt(topic, timeMs)).find((e) => e.partition === partition)
-                  ?.offset ?? '-1',
-              ),
-            logStart: async () =>
-              BigInt(
-                (await this.consumer.logStarts(topic)).find((e) => e.partition === partition)?.low ?? '0',
-              ),
-          },
-          this.logger,
-        );
-        if (at === undefined) return first; // nothing earlier: go on with this batch
-        rewound = true;
-        this.sendBack(lane, at.toString());
-        return at.toString();
-      },
+      rewind: batchRewinder(
+        { topic, partition, firstOffset: first },
+        {
+          offsetAt: async (timeMs) =>
+            BigInt(
+              (await this.consumer.offsetsAt(topic, timeMs)).find((e) => e.partition === partition)?.offset ??
+                '-1',
+            ),
+          logStart: async () =>
+            BigInt((await this.consumer.logStarts(topic)).find((e) => e.partition === partition)?.low ?? '0'),
+        },
+        this.logger,
+        (at) => {
+          rewound = true;
+          this.sendBack(lane, at.toString());
+        },
+      ),
     };
     try {
       await this.handler(incoming);

@@ -1,5 +1,6 @@
-import type { Consumer } from '@platformatic/kafka';
+import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { IncomingMessage } from './bus';
+import type { RewindLookups } from './rewind-target';
 
 /** Where one assigned partition stands in this member. */
 export interface PartitionState {
@@ -123,4 +124,19 @@ function headerMap(headers: Array<[Buffer | null, Buffer | null]>): Record<strin
   for (const [name, value] of headers)
     if (name) flat[name.toString('utf8')] = value ? value.toString('utf8') : '';
   return flat;
+}
+
+/** How a rewind looks a platformatic consumer's partition up (ListOffsets by time, and the log start). */
+export function rewindLookups(consumer: Consumer, { topic, partition }: PartitionState): RewindLookups {
+  const offsetAt = async (timestamp: bigint) =>
+    (await consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp })).get(
+      topic,
+    )?.[partition] ?? -1n;
+  return {
+    offsetAt: (timeMs) => offsetAt(BigInt(timeMs)),
+    logStart: async () => {
+      const low = await offsetAt(ListOffsetTimestamps.EARLIEST);
+      return low < 0n ? 0n : low;
+    },
+  };
 }

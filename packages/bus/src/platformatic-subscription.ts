@@ -10,9 +10,10 @@ import {
   PARTITION_MAX_BYTES,
   type PlatformaticConsumerSettings,
 } from './platformatic-settings';
-import { rewindTarget } from './rewind-target';
+import { batchRewinder } from './rewind-target';
 import {
   acceptFetch,
+  rewindLookups,
   newPartitionState,
   OFFSET_OUT_OF_RANGE,
   partitionKey,
@@ -325,34 +326,15 @@ export class PlatformaticSubscription implements Subscription {
       messages,
       // The library heartbeats on its own timer, whatever the handler does.
       heartbeat: () => Promise.resolve(),
-      rewind: async (toTimeMs, fromOffset) => {
-        const { topic, partition } = state;
-        const offsetAt = async (timestamp: bigint) =>
-          (
-            await this.consumer.listOffsets({
-              topics: [topic],
-              partitions: { [topic]: [partition] },
-              timestamp,
-            })
-          ).get(topic)?.[partition] ?? -1n;
-        const at = await rewindTarget(
-          { topic, partition, firstOffset: first },
-          toTimeMs,
-          fromOffset,
-          {
-            offsetAt: (timeMs) => offsetAt(BigInt(timeMs)),
-            logStart: async () => {
-              const low = await offsetAt(ListOffsetTimestamps.EARLIEST);
-              return low < 0n ? 0n : low;
-            },
-          },
-          this.log,
-        );
-        if (at === undefined) return first; // nothing earlier: go on with this batch
-        rewound = true;
-        seek(state, at);
-        return at.toString();
-      },
+      rewind: batchRewinder(
+        { topic: state.topic, partition: state.partition, firstOffset: first },
+        rewindLookups(this.consumer, state),
+        this.log,
+        (at) => {
+          rewound = true;
+          seek(state, at);
+        },
+      ),
     };
     let failure: { error: unknown } | undefined;
     try {

@@ -1,4 +1,5 @@
 import type { Logger } from '@vigil/telemetry';
+import type { IncomingBatch } from './bus';
 
 /** How one Kafka client answers the questions a rewind asks about a partition. */
 export interface RewindLookups {
@@ -33,4 +34,23 @@ export async function rewindTarget(
     at = low;
   }
   return at < first ? at : undefined;
+}
+
+/**
+ * `IncomingBatch.rewind` for one batch: finds the target and, when it is before the batch, hands it to
+ * `seek` (the client sends the partition back there) and answers it; otherwise answers the batch's
+ * first offset and the batch goes on.
+ */
+export function batchRewinder(
+  batch: { topic: string; partition: number; firstOffset: string },
+  lookups: RewindLookups,
+  logger: Logger,
+  seek: (at: bigint) => void,
+): NonNullable<IncomingBatch['rewind']> {
+  return async (toTimeMs, fromOffset) => {
+    const at = await rewindTarget(batch, toTimeMs, fromOffset, lookups, logger);
+    if (at === undefined) return batch.firstOffset;
+    seek(at);
+    return at.toString();
+  };
 }

@@ -20,7 +20,21 @@ import {
   type ViewSubmissionPayload,
 } from './interaction-payload';
 import type { SlackInteractionClient } from './slack-interaction-client';
+import {
+  describeFailure,
+  ephemeral,
+  optional,
+  parseJson,
+  settleWithin,
+  slackReason,
+  viewErrors,
+  type InteractionAnswer,
+  NOT_FOUND,
+  type Refusal,
+} from './interaction-answers';
 import { onVendorClick, onVendorSubmission, type VendorNotificationRecorder } from './vendor-interactions';
+
+export type { InteractionAnswer };
 
 /** Slack gives up on an answer after 3 s; everything done before answering fits well inside that. */
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
@@ -45,10 +59,6 @@ export interface SlackInteractionOptions {
 }
 
 /** The HTTP answer to Slack: status 200 (with or without a body) unless the payload itself is broken. */
-export type InteractionAnswer =
-  | { status: 200; body?: Record<string, unknown> }
-  | { status: 400; body: { error: { code: string; message: string } } };
-
 export interface SlackInteractionHandler {
   /** `startedAt` is `performance.now()` when the request arrived: the 3 s count from there. */
   handle(payload: unknown, startedAt: number): Promise<InteractionAnswer>;
@@ -78,13 +88,6 @@ interface ActRequest {
 }
 
 /** What the person is told when an action did not happen; `expected` ones are not errors of Vigil's. */
-interface Refusal {
-  text: string;
-  expected: boolean;
-}
-
-type Settled<T> = { state: 'done'; value: T } | { state: 'failed'; error: unknown } | { state: 'late' };
-
 /**
  * Turns verified Slack interaction payloads into incident actions. Acknowledge acts at once; Resolve and
  * Dismiss open a modal and act on its submission. Every answer comes within the budget: a transition that
@@ -97,7 +100,12 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
   const pending = new Set<Promise<void>>();
 
   const remaining = (startedAt: number) => budget - (performance.now() - startedAt);
-  const vendorDeps = (vendors: VendorNotificationRecorder) => ({ vendors, ...(options.slack ? { slack: options.slack } : {}), logger, nowMs: () => Date.now() });
+  const vendorDeps = (vendors: VendorNotificationRecorder) => ({
+    vendors,
+    ...(options.slack ? { slack: options.slack } : {}),
+    logger,
+    nowMs: () => Date.now(),
+  });
 
   /** Work that goes on after the answer; failures are logged, never thrown at nobody. */
   const track = (work: Promise<unknown>, what: string): void => {
@@ -352,76 +360,4 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
-}
-
-const NOT_FOUND = 'This incident is not in the Vigil register, so nothing was changed.';
-
-/** What the person is told. Lifecycle refusals carry the register's own wording. */
-function describeFailure(error: unknown): Refusal {
-  const name = error instanceof Error ? error.name : '';
-  switch (name) {
-    case 'IllegalTransitionError':
-      return { text: errorMessage(error), expected: true };
-    case 'IncidentNotFoundError':
-      return { text: NOT_FOUND, expected: true };
-    case 'ValidationError': {
-      const details = (error as { details?: ReadonlyArray<{ path: string; message: string }> }).details ?? [];
-      const what = details.map((detail) => `${detail.path}: ${detail.message}`).join('; ');
-      return { text: `Vigil could not record this: ${what || errorMessage(error)}.`, expected: true };
-    }
-    case 'IdempotencyKeyReusedError':
-      return {
-        text: 'This click was already used for a different request. Please click again.',
-        expected: true,
-      };
-    default:
-      return {
-        text: 'Vigil could not record this just now. Check the incident in a moment and try again if it did not change.',
-        expected: false,
-      };
-  }
-}
-
-function ephemeral(text: string): Record<string, unknown> {
-  // Slack ignores bodies in answers to block actions; the same text is sent with chat.postEphemeral.
-  return { response_type: 'ephemeral', replace_original: false, text };
-}
-
-function viewErrors(errors: Record<string, string>): InteractionAnswer {
-  return { status: 200, body: { response_action: 'errors', errors } };
-}
-
-function slackReason(error: unknown): string {
-  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
-  return typeof data?.error === 'string' ? data.error : errorMessage(error);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-async function settleWithin<T>(work: Promise<T>, ms: number): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<Settled<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        (value): Settled<T> => ({ state: 'done', value }),
-        (error: unknown): Settled<T> => ({ state: 'failed', error }),
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
