@@ -16,3 +16,4 @@ export type { FaultPointName } from './fault-point';
 export { runEvery } from './interval-loop';
 export { createIfMissing } from './create-if-missing';
 export type { SqlRunner } from './create-if-missing';
+export { LruMap } from './lru-map';

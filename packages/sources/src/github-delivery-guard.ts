@@ -1,3 +1,4 @@
+import { LruMap } from '@vigil/runtime';
 import { GITHUB_DELIVERY_HEADER } from './github-normalizer';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -11,7 +12,10 @@ type Headers = Record<string, string | string[] | undefined>;
  * process, so a replay after a restart or on another instance gets through as a new id.
  */
 export class DeliveryIdGuard {
-  private readonly sources = new Map<string, { bySignature: Map<string, string>; byDelivery: Map<string, string> }>();
+  private readonly sources = new Map<
+    string,
+    { bySignature: LruMap<string, string>; byDelivery: Map<string, string> }
+  >();
 
   constructor(private readonly maxPerSource = 10_000) {}
 
@@ -22,25 +26,22 @@ export class DeliveryIdGuard {
   stableId(source: string, signature: string, deliveryId: string): string {
     let seen = this.sources.get(source);
     if (!seen) {
-      seen = { bySignature: new Map(), byDelivery: new Map() };
+      const byDelivery = new Map<string, string>();
+      const bySignature = new LruMap<string, string>(this.maxPerSource, (oldSignature, oldId) => {
+        if (byDelivery.get(oldId) === oldSignature) byDelivery.delete(oldId);
+      });
+      seen = { bySignature, byDelivery };
       this.sources.set(source, seen);
     }
-    const known = seen.bySignature.get(signature);
-    if (known !== undefined) {
-      // Refresh its place in the LRU order.
-      seen.bySignature.delete(signature);
-      seen.bySignature.set(signature, known);
-      return known;
-    }
+    const known = seen.bySignature.get(signature); // also refreshes its place in the LRU order
+    if (known !== undefined) return known;
     const taken = seen.byDelivery.get(deliveryId);
-    const id = taken !== undefined && taken !== signature ? `${deliveryId}.${signature.replace(/^sha256=/, '').slice(0, 16)}` : deliveryId;
-    seen.bySignature.set(signature, id);
+    const id =
+      taken !== undefined && taken !== signature
+        ? `${deliveryId}.${signature.replace(/^sha256=/, '').slice(0, 16)}`
+        : deliveryId;
     seen.byDelivery.set(id, signature);
-    if (seen.bySignature.size > this.maxPerSource) {
-      const [oldestSignature, oldestId] = seen.bySignature.entries().next().value as [string, string];
-      seen.bySignature.delete(oldestSignature);
-      if (seen.byDelivery.get(oldestId) === oldestSignature) seen.byDelivery.delete(oldestId);
-    }
+    seen.bySignature.set(signature, id);
     return id;
   }
 
