@@ -9,6 +9,7 @@ import {
   type Subscription,
 } from './bus';
 import { withDeadline } from './deadline';
+import { shutDownBus } from './bus-shutdown';
 import type { KafkaSecurity } from './kafka-security';
 import { kafkaLogCreator, type KafkaLogHooks } from './kafka-log-creator';
 import { isRecordRefusal, publishError } from './kafka-publish-error';
@@ -176,29 +177,14 @@ export class KafkaBus implements Bus {
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
-    const failures: unknown[] = [];
-    const stops = await Promise.allSettled(
-      [...this.subscriptions].map((subscription) => subscription.stop()),
-    );
-    for (const result of stops) if (result.status === 'rejected') failures.push(result.reason);
-    // Send what still lingers and wait for the answers, but no longer than the publish timeout: by
-    // then every caller has had its answer, and a send stuck on an unreachable broker (kafkajs retries
-    // for longer) must not hold the shutdown; disconnecting ends it.
-    try {
-      await withDeadline(this.publishes.flush(), this.publishTimeoutMs, () =>
-        this.timeout('sending the queued publishes'),
-      );
-    } catch (error) {
-      this.logger.warn({ err: error }, 'stopping with produce requests still in flight');
-    }
-    try {
-      await this.producer.disconnect();
-    } catch (error) {
-      failures.push(error);
-    }
-    for (const failure of failures) this.logger.error({ err: failure }, 'kafka bus did not stop cleanly');
-    if (failures.length > 0) throw new AggregateError(failures, 'kafka bus did not stop cleanly');
+  private shutdown(): Promise<void> {
+    return shutDownBus({
+      subscriptions: this.subscriptions,
+      flushPublishes: () => this.publishes.flush(),
+      closeProducer: () => this.producer.disconnect(),
+      flushDeadlineMs: this.publishTimeoutMs,
+      logger: this.logger,
+    });
   }
 
   private async produce(group: readonly PendingPublish[]): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type Subscription,
 } from './bus';
 import { withDeadline } from './deadline';
+import { shutDownBus } from './bus-shutdown';
 import type { KafkaBusOptions } from './kafka-bus';
 import { isRecordRefusal, publishError } from './kafka-publish-error';
 import { platformaticSecurity } from './platformatic-security';
@@ -126,20 +127,14 @@ export class PlatformaticBus implements Bus {
   }
 
   /** As `KafkaBus`: subscriptions drain, queued publishes settle, then the producer closes. */
-  private async shutdown(): Promise<void> {
-    const failures: unknown[] = [];
-    const stops = await Promise.allSettled(
-      [...this.subscriptions].map((subscription) => subscription.stop()),
-    );
-    for (const result of stops) if (result.status === 'rejected') failures.push(result.reason);
-    await this.publishes.flush();
-    try {
-      await this.producer.close();
-    } catch (error) {
-      failures.push(error);
-    }
-    for (const failure of failures) this.logger.error({ err: failure }, 'kafka bus did not stop cleanly');
-    if (failures.length > 0) throw new AggregateError(failures, 'kafka bus did not stop cleanly');
+  private shutdown(): Promise<void> {
+    return shutDownBus({
+      subscriptions: this.subscriptions,
+      flushPublishes: () => this.publishes.flush(),
+      closeProducer: () => this.producer.close(),
+      flushDeadlineMs: this.publishTimeoutMs,
+      logger: this.logger,
+    });
   }
 
   private async produce(group: readonly PendingPublish[]): Promise<void> {
