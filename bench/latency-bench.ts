@@ -44,6 +44,8 @@ const SLACK_TOKEN = 'xoxb-bench';
 interface RunningPipeline {
   ingestUrl: string;
   pids: number[];
+  /** Each process's Prometheus `/metrics`, in the order of `pids` (separate processes only). */
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,7 @@ async function startPipeline(topology: Topology, env: NodeJS.ProcessEnv): Promis
       env,
       metrics,
     });
-    return { ingestUrl: vigil.ingestUrl, pids: [process.pid], stop: () => vigil.stop() };
+    return { ingestUrl: vigil.ingestUrl, pids: [process.pid], metricsUrls: [], stop: () => vigil.stop() };
   }
   const services = (['alerter', 'detector', 'ingest'] as const).map((name) => ({
     name,
@@ -79,6 +81,14 @@ async function startPipeline(topology: Topology, env: NodeJS.ProcessEnv): Promis
   return {
     ingestUrl: `http://127.0.0.1:${env.INGEST_PORT}`,
     pids: services.map(({ process: p }) => p.child.pid ?? 0).filter((pid) => pid > 0),
+    metricsUrls: services.map(({ name }) => {
+      const port = {
+        alerter: env.ALERTER_ADMIN_PORT,
+        detector: env.DETECTOR_ADMIN_PORT,
+        ingest: env.INGEST_PORT,
+      }[name];
+      return `http://127.0.0.1:${port}/metrics`;
+    }),
     async stop() {
       await Promise.all(services.map(({ process: p }) => p.stop()));
     },
@@ -96,8 +106,8 @@ async function startPipeline(topology: Topology, env: NodeJS.ProcessEnv): Promis
 export async function measureLatency(options: {
   /** `separate`: ingest, detector and alerter each in its own process, as deployed; `one-process`: `pnpm start`. */
   topology: Topology;
-  /** Called with the pipeline's process ids once it is up (for memory sampling). */
-  onStarted?: (pids: number[]) => void;
+  /** Called with the pipeline's process ids and their `/metrics` URLs once it is up (for memory sampling). */
+  onStarted?: (pids: number[], metricsUrls: string[]) => void;
   brokers: string[];
   redisUrl: string;
   databaseUrl: string;
@@ -132,8 +142,9 @@ export async function measureLatency(options: {
     DETECTOR_KEY_PREFIX: `${options.prefix}det:`,
     NOTIFY_QUEUE: `${options.prefix}notify`.replace(/\./g, '-'),
     NOTIFY_CHANNEL_INTERVAL_MS: '0',
-    DETECTOR_ADMIN_PORT: '0',
-    ALERTER_ADMIN_PORT: '0',
+    // Separate processes serve /metrics (the bench reads their heap); in one process they would share a port.
+    DETECTOR_ADMIN_PORT: String(options.topology === 'separate' ? await freePort() : 0),
+    ALERTER_ADMIN_PORT: String(options.topology === 'separate' ? await freePort() : 0),
     INGEST_PORT: String(options.topology === 'separate' ? await freePort() : 0),
     API_PORT: '0',
     SOURCES_FILE: join(dir, 'sources.yaml'),
@@ -144,7 +155,7 @@ export async function measureLatency(options: {
     STATE_EPOCH_KEY: `${options.prefix}state-epoch`,
   };
   const vigil = await startPipeline(options.topology, env);
-  options.onStarted?.(vigil.pids);
+  options.onStarted?.(vigil.pids, vigil.metricsUrls);
   const acceptedAt = new Map<string, number>();
   const batchEvery = 20;
   const batchSize = Math.round((options.rate * batchEvery) / 1000);

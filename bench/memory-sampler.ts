@@ -16,6 +16,37 @@ export interface MemorySummary {
   pipelineRssSlopeMbPerMin?: number;
   /** Each pipeline process's RSS at the first and last sample, in the order `pipelinePids` named them. */
   pipelineProcessRssMb?: Array<{ startMb: number; endMb: number }>;
+  /**
+   * Each pipeline process's V8 heap used and memory outside the heap (Buffers), from its own `/metrics`
+   * (`vigil_process_nodejs_heap_size_used_bytes`, `..._external_memory_bytes`), first and last reading.
+   */
+  pipelineProcessHeapMb?: Array<{
+    heapStartMb: number;
+    heapEndMb: number;
+    externalStartMb: number;
+    externalEndMb: number;
+  }>;
+}
+
+interface HeapReading {
+  heap: number[];
+  external: number[];
+}
+
+/** Heap used and external memory (MB) from a process's Prometheus text; undefined when unreachable. */
+async function readHeap(url: string): Promise<{ heap: number; external: number } | undefined> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+    const heap = value('vigil_process_nodejs_heap_size_used_bytes');
+    const external = value('vigil_process_nodejs_external_memory_bytes');
+    return Number.isFinite(heap) && Number.isFinite(external)
+      ? { heap: heap / 1048576, external: external / 1048576 }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Sample {
@@ -59,10 +90,19 @@ function secondHalfSlope(samples: Sample[], value: (s: Sample) => number): numbe
  */
 export function startMemorySampler(intervalMs: number): {
   stop(): MemorySummary;
-  pipelinePids(pids: number[]): void;
+  pipelinePids(pids: number[], metricsUrls?: string[]): void;
 } {
   const samples: Sample[] = [];
   let pids: number[] = [];
+  let metricsUrls: string[] = [];
+  const heapReadings: HeapReading[] = [];
+  const readHeaps = () => {
+    if (metricsUrls.length === 0) return;
+    void Promise.all(metricsUrls.map(readHeap)).then((readings) => {
+      if (readings.every((r) => r !== undefined))
+        heapReadings.push({ heap: readings.map((r) => r!.heap), external: readings.map((r) => r!.external) });
+    });
+  };
   const gc = (globalThis as { gc?: () => void }).gc;
   const take = () => {
     gc?.();
@@ -75,12 +115,15 @@ export function startMemorySampler(intervalMs: number): {
       sample.processRss = rss;
     }
     samples.push(sample);
+    readHeaps();
   };
   take();
   const timer = setInterval(take, intervalMs);
   return {
-    pipelinePids(given) {
+    pipelinePids(given, urls = []) {
       pids = given.filter((pid) => pid !== process.pid);
+      metricsUrls = urls;
+      readHeaps();
     },
     stop() {
       clearInterval(timer);
@@ -104,6 +147,16 @@ export function startMemorySampler(intervalMs: number): {
               pipelineProcessRssMb: (pipeline[0]!.processRss ?? []).map((startMb, i) => ({
                 startMb,
                 endMb: pipeline.at(-1)!.processRss?.[i] ?? 0,
+              })),
+            }
+          : {}),
+        ...(heapReadings.length > 0
+          ? {
+              pipelineProcessHeapMb: heapReadings[0]!.heap.map((heapStartMb, i) => ({
+                heapStartMb,
+                heapEndMb: heapReadings.at(-1)!.heap[i] ?? 0,
+                externalStartMb: heapReadings[0]!.external[i] ?? 0,
+                externalEndMb: heapReadings.at(-1)!.external[i] ?? 0,
               })),
             }
           : {}),

@@ -226,7 +226,7 @@ try {
     const topology = values.topology === 'one-process' ? 'one-process' : 'separate';
     const latency = await measureLatency({
       topology,
-      onStarted: (pids) => sampler.pipelinePids(pids),
+      onStarted: (pids, metricsUrls) => sampler.pipelinePids(pids, metricsUrls),
       brokers: kafka.brokers,
       redisUrl: redisUrl(),
       databaseUrl: postgresUrl(),
@@ -260,6 +260,15 @@ try {
           (topology === 'separate' && memory.pipelineProcessRssMb
             ? ` (alerter, detector, ingest: ${memory.pipelineProcessRssMb.map((p) => `${p.startMb.toFixed(0)} → ${p.endMb.toFixed(0)}`).join(', ')} MB)`
             : ''),
+      );
+    if (memory.pipelineProcessHeapMb)
+      console.log(
+        `  their V8 heap used / memory outside it (alerter, detector, ingest): ${memory.pipelineProcessHeapMb
+          .map(
+            (p) =>
+              `${p.heapStartMb.toFixed(0)} → ${p.heapEndMb.toFixed(0)} / ${p.externalStartMb.toFixed(0)} → ${p.externalEndMb.toFixed(0)}`,
+          )
+          .join(', ')} MB`,
       );
     console.log(
       `  bench process memory over ${memory.minutes.toFixed(1)} min: heap ${memory.heapStartMb.toFixed(0)} → ${memory.heapEndMb.toFixed(0)} MB, rss ${memory.rssStartMb.toFixed(0)} → ${memory.rssEndMb.toFixed(0)} MB,` +
