@@ -1,4 +1,5 @@
 import type { Logger } from '@vigil/telemetry';
+import { withDeadline } from './deadline';
 
 export interface PartitionOffset {
   topic: string;
@@ -44,22 +45,16 @@ export class PlatformaticCommits {
               );
               this.pending.clear();
               if (offsets.length === 0) return resolve();
-              let timer: NodeJS.Timeout | undefined;
-              const deadline = new Promise<never>((_, reject) => {
-                timer = setTimeout(
-                  () => reject(new Error(`no answer to the offset commit within ${this.timeoutMs} ms`)),
-                  this.timeoutMs,
-                );
-              });
-              Promise.race([this.send(offsets.map((o) => ({ ...o, leaderEpoch: -1 }))), deadline])
+              withDeadline(
+                this.send(offsets.map((o) => ({ ...o, leaderEpoch: -1 }))),
+                this.timeoutMs,
+                () => new Error(`no answer to the offset commit within ${this.timeoutMs} ms`),
+              )
                 .catch((error: unknown) => {
                   // Not fatal: the records come again to whoever holds the partition next (at-least-once).
                   this.log.warn({ err: error, partitions: offsets.length }, 'offset commit failed');
                 })
-                .finally(() => {
-                  clearTimeout(timer);
-                  resolve();
-                });
+                .finally(resolve);
             });
           }),
       );
