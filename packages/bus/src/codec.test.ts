@@ -31,15 +31,15 @@ function record(value: string): IncomingMessage {
 
 describe('decode of the events topic', () => {
   test('an event of the exact shape comes back as written', () => {
-    expect(decode('events', record(JSON.stringify(event)))).toEqual({ ok: true, value: event });
+    expect(decode('events', record(JSON.stringify(event)))).toEqual({ ok: true, value: event, text: JSON.stringify(event) });
   });
 
   test('anything else is judged by the schema: unknown keys stripped, defaults filled, poison refused', () => {
     const { actor: _actor, ...noActor } = event;
-    expect(decode('events', record(JSON.stringify({ ...noActor, extra: 1 })))).toEqual({
-      ok: true,
-      value: { ...noActor, actor: {} },
-    });
+    const judged = decode('events', record(JSON.stringify({ ...noActor, extra: 1 })));
+    expect(judged.ok && judged.value).toEqual({ ...noActor, actor: {} });
+    // The text kept with it is the event as judged, not as received.
+    expect(judged.ok && JSON.parse(judged.text)).toEqual({ ...noActor, actor: {} });
     // A lone surrogate as JSON writes it: valid JSON text, refused by the schema with the field named.
     const poison = decode(
       'events',

@@ -20,7 +20,8 @@ export function encode<T extends TopicId>(
 }
 
 export type Decoded<T extends TopicId> =
-  | { ok: true; value: TopicMessage<T> }
+  /** `text` is JSON whose parse equals `value` (the record itself when zod had nothing to change). */
+  | { ok: true; value: TopicMessage<T>; text: string }
   | { ok: false; reason: string; errors: FieldError[]; raw: unknown };
 
 /** Parses and validates a consumed record. A bad record is a value, not an exception: it goes to a DLQ. */
@@ -34,10 +35,10 @@ export function decode<T extends TopicId>(topic: T, message: IncomingMessage): D
   }
   // The detector decodes every event: the hand-written check answers for the common exact shape, and
   // zod, which has the last word, for anything else (same verdicts, a fraction of the cost).
-  if (topic === 'events' && isExactVigilEvent(json)) return { ok: true, value: json as TopicMessage<T> };
+  if (topic === 'events' && isExactVigilEvent(json)) return { ok: true, value: json as TopicMessage<T>, text };
   const result = TOPICS[topic].schema.safeParse(json);
   if (!result.success) {
     return { ok: false, reason: `does not match the ${topic} schema`, errors: fieldErrors(result.error), raw: json };
   }
-  return { ok: true, value: result.data as TopicMessage<T> };
+  return { ok: true, value: result.data as TopicMessage<T>, text: JSON.stringify(result.data) };
 }

@@ -115,7 +115,7 @@ async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions
     const decoded = decode('events', message);
     if (decoded.ok) {
       items.push({ event: decoded.value, position });
-      recent.remember(decoded.value, message.value.length);
+      recent.remember(decoded.value.id, decoded.text);
     } else {
       dead.push({ stage: 'detector', kind: 'undecodable', reason: decoded.reason, errors: decoded.errors, receivedAt, raw: decoded.raw, origin: position });
     }

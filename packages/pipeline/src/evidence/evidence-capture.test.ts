@@ -19,6 +19,13 @@ function event(n: number, raw: unknown = { n }): VigilEvent {
   };
 }
 
+/** The event's JSON padded to `size` characters (JSON.parse ignores trailing spaces), so sizes are round. */
+function text(e: VigilEvent, size = 400): string {
+  const json = JSON.stringify(e);
+  if (json.length > size) throw new Error(`event JSON is ${json.length} characters, over ${size}`);
+  return json.padEnd(size, ' ');
+}
+
 function detection(ids: number[]): Detection {
   return Detection.parse({
     id: 'identity.brute-force:user:alice@example.com:okta:9',
@@ -41,22 +48,32 @@ function detection(ids: number[]): Detection {
 
 describe('evidence capture in the detector', () => {
   test('recent events are kept up to their byte budget, oldest out first', () => {
-    const recent = new RecentEvents(300);
-    for (let n = 1; n <= 5; n++) recent.remember(event(n), 100);
+    const recent = new RecentEvents(1200);
+    for (let n = 1; n <= 5; n++) recent.remember(`okta:${n}`, text(event(n)));
     expect([1, 2, 3, 4, 5].map((n) => recent.get(`okta:${n}`) !== undefined)).toEqual([false, false, true, true, true]);
-    recent.remember(event(99), 10_000);
+    recent.remember('okta:99', text(event(99), 10_000));
     expect(recent.get('okta:99')).toBeUndefined();
     expect(recent.size).toBe(3);
   });
 
   test('an event remembered again counts once and becomes the newest; the oldest others go first', () => {
-    const recent = new RecentEvents(300);
-    for (const n of [1, 2, 3, 1, 1, 4]) recent.remember(event(n), 100);
+    const recent = new RecentEvents(1200);
+    for (const n of [1, 2, 3, 1, 1, 4]) recent.remember(`okta:${n}`, text(event(n)));
     expect([1, 2, 3, 4].map((n) => recent.get(`okta:${n}`) !== undefined)).toEqual([true, false, true, true]);
     expect(recent.size).toBe(3);
-    for (let round = 0; round < 5_000; round++) recent.remember(event(round % 3), 100);
+    for (let round = 0; round < 5_000; round++) recent.remember(`okta:${round % 3}`, text(event(round % 3)));
     expect(recent.size).toBe(3);
     expect([0, 1, 2].every((n) => recent.get(`okta:${n}`) !== undefined)).toBe(true);
+  });
+
+  test('an event comes back as the event it was, a fresh object each time, kept only as its text', () => {
+    const recent = new RecentEvents(1200);
+    const original = event(7, { nested: { list: [1, 'two', null] } });
+    recent.remember(original.id, JSON.stringify(original));
+    const first = recent.get(original.id);
+    expect(first).toEqual(original);
+    first!.raw = 'changed by a caller';
+    expect(recent.get(original.id)).toEqual(original);
   });
 
   test('a detection carries the events it still finds, within its limits, and passes its own schema', () => {

@@ -15,9 +15,13 @@ export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
  * The events this detector read most recently, by id, up to a size budget (their encoded size). A window rule
  * fires on its last event; the earlier ones came in earlier batches and are found here. Oldest go first; after
  * a restart or a partition move the earlier ones are simply not found (the register counts them as not kept).
+ *
+ * Each event is kept as its JSON text and parsed again only when a detection asks for it. Tens of thousands
+ * of decoded events would be millions of small objects that every full garbage collection walks; that was a
+ * fifth of a busy detector's CPU. A string is one object.
  */
 export class RecentEvents {
-  private readonly events = new Map<string, { event: VigilEvent; bytes: number; seq: number }>();
+  private readonly events = new Map<string, { text: string; seq: number }>();
   /**
    * Ids in the order they were remembered, oldest at `head`; an entry whose `seq` no longer matches the
    * map's was remembered again since. Evicting from a Map's front instead leaves deleted slots that every
@@ -30,20 +34,22 @@ export class RecentEvents {
 
   constructor(private readonly maxBytes: number = DEFAULT_RECENT_EVENT_BYTES) {}
 
-  remember(event: VigilEvent, bytes: number): void {
+  /** `text` is the event's JSON (its parse must equal the event); its length counts against the budget. */
+  remember(id: string, text: string): void {
+    const bytes = text.length;
     if (this.maxBytes <= 0 || bytes > this.maxBytes) return;
-    const known = this.events.get(event.id);
-    if (known) this.bytes -= known.bytes;
+    const known = this.events.get(id);
+    if (known) this.bytes -= known.text.length;
     const seq = ++this.seq;
-    this.events.set(event.id, { event, bytes, seq });
-    this.order.push({ id: event.id, seq });
+    this.events.set(id, { text, seq });
+    this.order.push({ id, seq });
     this.bytes += bytes;
     while (this.bytes > this.maxBytes && this.head < this.order.length) {
       const oldest = this.order[this.head++]!;
       const entry = this.events.get(oldest.id);
       if (entry?.seq !== oldest.seq) continue; // remembered again since: a later place in `order` holds it
       this.events.delete(oldest.id);
-      this.bytes -= entry.bytes;
+      this.bytes -= entry.text.length;
     }
     const waiting = this.order.length - this.head;
     if (waiting > 2 * this.events.size + 1024) {
@@ -57,7 +63,8 @@ export class RecentEvents {
   }
 
   get(id: string): VigilEvent | undefined {
-    return this.events.get(id)?.event;
+    const entry = this.events.get(id);
+    return entry ? (JSON.parse(entry.text) as VigilEvent) : undefined;
   }
 
   get size(): number {
