@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isExactVigilEvent } from './event-check';
+import { isExactVigilEvent, isIsoUtcInstant } from './event-check';
 import { VigilEvent } from './event';
 
 const base = {
@@ -94,5 +94,27 @@ describe('isExactVigilEvent', () => {
       expect(isExactVigilEvent(value), name).toBe(false);
       expect(VigilEvent.safeParse(value).success, name).toBe(false);
     }
+  });
+});
+
+describe('isIsoUtcInstant', () => {
+  /** What the check replaced: the shape, then a round trip through Date. */
+  const roundTrips = (text: string) => {
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(text)) return false;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) && new Date(ms).toISOString() === text;
+  };
+
+  it('agrees with a round trip through Date on every month end, leap years, and clock edges', () => {
+    const texts: string[] = [];
+    for (const year of ['0000', '1900', '2000', '2024', '2026', '2100', '9999'])
+      for (let month = 0; month <= 13; month++)
+        for (const day of [0, 1, 28, 29, 30, 31, 32])
+          texts.push(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T12:00:00.000Z`);
+    for (const clock of ['23:59:59.999', '24:00:00.000', '00:60:00.000', '00:00:60.000', '00:00:00.000'])
+      texts.push(`2026-12-03T${clock}Z`);
+    texts.push('2026-12-03T18:00:00.000', '2026-12-03 18:00:00.000Z', '+02026-12-03T18:00:00.000Z', '2026-12-03T18:00:00.00aZ', '２026-12-03T18:00:00.000Z');
+    for (const text of texts) expect(isIsoUtcInstant(text), text).toBe(roundTrips(text));
+    expect(texts.filter(isIsoUtcInstant).length).toBeGreaterThan(300);
   });
 });
