@@ -9,6 +9,7 @@ import { observedOf, type StreamPosition } from './evidence';
 import type { RedisBatch } from './redis-batch';
 import type { Rule, RuleContext } from './rule';
 import { sequenceKey, sequenceStep } from './sequence';
+import { SequenceSubjects } from './sequence-subjects';
 import { scopeKeys } from './state-keys';
 
 const ALERT_STATE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -31,6 +32,8 @@ export interface RuleKeys {
   deadlineGroup: string;
   sequence: string;
   sequenceGroup: string;
+  /** The detector's index of the rule's sequence subjects; lives as long as the detector. */
+  sequenceSubjects: SequenceSubjects;
 }
 
 export function ruleKeysFor(keyPrefix: string, ruleId: string): RuleKeys {
@@ -39,6 +42,7 @@ export function ruleKeysFor(keyPrefix: string, ruleId: string): RuleKeys {
     deadlineGroup: `deadline|${ruleId}`,
     sequence: sequenceKey(keyPrefix, ruleId),
     sequenceGroup: `sequence|${ruleId}`,
+    sequenceSubjects: new SequenceSubjects(),
   };
 }
 
@@ -215,6 +219,7 @@ export class EventContext implements RuleContext {
       groupKey: keys.sequenceGroup,
       op: spec.op,
       subject: spec.subject,
+      subjects: keys.sequenceSubjects,
       ...this.eventFacts(),
     });
   }

@@ -23,6 +23,31 @@ interface Group {
   head: ReadonlyArray<string | number>;
   items: unknown[];
   calls: PendingCall[];
+  view?: GroupView;
+}
+
+/**
+ * A process-local view of a grouped script's state, so that a batch can leave out the items whose
+ * reply it knows is nothing (a sequence observing a subject no one ever began, say). The script is
+ * told the view's version (after `head`) and checks it first: when the state moved on (another
+ * detector changed it), the script changes nothing and answers `stale` as the group's reply (item
+ * index 0), and the batch sends the group again at once, every item, asking for the state's index
+ * back. Items are never left out of a call that was not checked, so a stale view costs a round trip,
+ * never a reply.
+ */
+export interface GroupView {
+  /** The state's version this view is current for; undefined when it has none (every item is sent). */
+  readonly version: number | undefined;
+  /** While the view is current: the indexes of the items (in order) whose reply is not known to be nothing. */
+  select(items: readonly unknown[]): number[];
+  /** The script's reply for the group as a whole, and each item it was sent with its reply. */
+  update(group: unknown, sent: ReadonlyArray<{ item: unknown; reply: unknown }>): void;
+}
+
+/** What the script is sent after `head` when a view is in use: the version to check ('' for none), and '1' to ask for the index. */
+function viewArgs(view: GroupView | undefined, checked: boolean): string[] {
+  if (!view) return [];
+  return checked && view.version !== undefined ? [String(view.version), ''] : ['', '1'];
 }
 
 const definedOn = new WeakMap<Redis, Set<string>>();
@@ -103,6 +128,7 @@ export class RedisBatch {
     head: ReadonlyArray<string | number>,
     item: unknown,
     parse: (reply: unknown) => T,
+    view?: GroupView,
   ): Promise<T> {
     if (this.sent) {
       return Promise.reject(
@@ -118,7 +144,7 @@ export class RedisBatch {
           new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
         );
       }
-      group = { script, keys, head, items: [], calls: [] };
+      group = { script, keys, head, items: [], calls: [], ...(view ? { view } : {}) };
       this.groups.set(groupKey, group);
     }
     const { items, calls } = group;
@@ -135,49 +161,90 @@ export class RedisBatch {
   async flush(): Promise<void> {
     if (this.sent) throw new Error('batch already sent');
     this.sent = true;
-    const groups: Group[] = [];
-    for (const group of this.groups.values()) {
+    const groups = this.queueGroups(this.pipeline, [...this.groups.values()], true);
+    if (this.pending.length === 0 && groups.length === 0) return;
+    const replies = await this.exec(this.pipeline, [this.pending, ...groups.map((g) => g.group.calls)]);
+    this.pending.forEach((call, index) => {
+      settle(call, replies[index]);
+    });
+    const stale: Group[] = [];
+    groups.forEach((sent, index) => {
+      if (this.settleGroup(sent, replies[this.pending.length + index]) === 'stale') stale.push(sent.group);
+    });
+    if (stale.length === 0) return;
+    // Views that were behind: the same groups again, every item, with the index asked for.
+    const again = this.redis.pipeline();
+    const resent = this.queueGroups(again, stale, false);
+    const more = await this.exec(again, resent.map((g) => g.group.calls));
+    resent.forEach((sent, index) => {
+      if (this.settleGroup(sent, more[index]) === 'stale')
+        for (const call of sent.group.calls) call.reject(new Error(`${sent.group.script.name}: stale on an unchecked call`));
+    });
+  }
+
+  /** Adds each group's call to `pipeline`, leaving out what a current view skips when `checked`. */
+  private queueGroups(pipeline: ChainableCommander, groups: Group[], checked: boolean): SentGroup[] {
+    const queued: SentGroup[] = [];
+    for (const group of groups) {
+      const { view } = group;
+      const indexes =
+        checked && view?.version !== undefined ? view.select(group.items) : group.items.map((_, i) => i);
+      const items = indexes.map((i) => group.items[i]);
       try {
         this.command(group.script).call(
-          this.pipeline,
+          pipeline,
           ...group.keys,
           ...group.head,
-          JSON.stringify(group.items),
+          JSON.stringify(items),
+          ...viewArgs(view, checked),
         );
-        groups.push(group);
+        queued.push({ group, indexes });
       } catch (error) {
         for (const call of group.calls) call.reject(error);
       }
     }
-    if (this.pending.length === 0 && groups.length === 0) return;
-    let replies: Array<[Error | null, unknown]> | null;
+    return queued;
+  }
+
+  /** Runs `pipeline`; when Redis cannot be reached, every call of `calls` rejects with a `RetryableError`. */
+  private async exec(pipeline: ChainableCommander, calls: PendingCall[][]): Promise<Array<[Error | null, unknown] | undefined>> {
     try {
-      replies = await this.pipeline.exec();
+      return (await pipeline.exec()) ?? [];
     } catch (error) {
       const failure = new RetryableError(`redis pipeline failed: ${errorMessage(error)}`, undefined, {
         cause: error,
       });
-      for (const call of this.pending) call.reject(failure);
-      for (const group of groups) for (const call of group.calls) call.reject(failure);
+      for (const list of calls) for (const call of list) call.reject(failure);
       throw failure;
     }
-    this.pending.forEach((call, index) => {
-      settle(call, replies?.[index]);
-    });
-    groups.forEach((group, index) => {
-      const entry = replies?.[this.pending.length + index];
-      const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
-      if (error || !Array.isArray(reply) || reply.length % 2 !== 0) {
-        const failure = error
-          ? new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error })
-          : new Error(`${group.script.name}: expected (index, reply) pairs, got ${JSON.stringify(reply)}`);
-        for (const call of group.calls) call.reject(failure);
-        return;
-      }
-      const byItem: unknown[] = new Array(group.calls.length);
-      for (let i = 0; i < reply.length; i += 2) byItem[Number(reply[i]) - 1] = reply[i + 1];
-      group.calls.forEach((call, i) => settle(call, [null, byItem[i]]));
-    });
+  }
+
+  /** Settles a group's calls from its sparse reply; `stale` (nothing settled) when its view was behind. */
+  private settleGroup({ group, indexes }: SentGroup, entry: [Error | null, unknown] | undefined): 'stale' | 'done' {
+    const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
+    if (error || !Array.isArray(reply) || reply.length % 2 !== 0) {
+      const failure = error
+        ? new RetryableError(`redis command failed: ${error.message}`, undefined, { cause: error })
+        : new Error(`${group.script.name}: expected (index, reply) pairs, got ${JSON.stringify(reply)}`);
+      for (const call of group.calls) call.reject(failure);
+      return 'done';
+    }
+    const bySent: unknown[] = new Array(indexes.length);
+    let whole: unknown;
+    for (let i = 0; i < reply.length; i += 2) {
+      const at = Number(reply[i]);
+      if (at === 0) whole = reply[i + 1];
+      else bySent[at - 1] = reply[i + 1];
+    }
+    if (Array.isArray(whole) && whole[0] === 'stale') return 'stale';
+    group.view?.update(
+      whole,
+      indexes.map((itemIndex, i) => ({ item: group.items[itemIndex], reply: bySent[i] })),
+    );
+    const byItem: unknown[] = new Array(group.calls.length);
+    indexes.forEach((itemIndex, i) => (byItem[itemIndex] = bySent[i]));
+    group.calls.forEach((call, i) => settle(call, [null, byItem[i]]));
+    return 'done';
   }
 
   private command(script: LuaScript): ScriptCommand {
@@ -185,6 +252,12 @@ export class RedisBatch {
     if (typeof command !== 'function') throw new Error(`${script.name} is not defined on this pipeline`);
     return command;
   }
+}
+
+interface SentGroup {
+  group: Group;
+  /** For each item sent, its index among the group's items. */
+  indexes: number[];
 }
 
 function settle(call: PendingCall, entry: [Error | null, unknown] | undefined): void {

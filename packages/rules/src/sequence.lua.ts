@@ -9,9 +9,14 @@
  *
  * KEYS: 1 state (hash: subject -> JSON).
  * ARGV: 1 detected-at ms, 2 the items as JSON: [op ('b' begin, 'e' end, 'o' observe), subject,
- *       event id, event time ms, position JSON text], in stream order.
+ *       event id, event time ms, position JSON text], in stream order; with a detector's index of
+ *       the subjects (see sequence-subjects.ts): 3 the number of subjects the index holds ('' for
+ *       unchecked), 4 '1' to send the subjects back.
  * Replies (sparse, as (item index, reply) pairs): {'begun'} | {'ended'} | {'fired', record} |
- *   {'replayed', record}; nothing for an item that changed nothing.
+ *   {'replayed', record}; nothing for an item that changed nothing. With ARGV 3, item index 0 is the
+ *   group's: {'stale'} (the hash has another number of subjects than the index: nothing was done), or
+ *   {'size', subjects after the call[, {subjects}]}. Subjects are never removed, so their number is
+ *   the index's version.
  *
  * Event time decides: an observation fires when the latest begin is before it and no end lies
  * between the two; a begin or end older than the latest one of its kind changes nothing. One episode
@@ -23,6 +28,10 @@ local state_key = KEYS[1]
 local now = tonumber(ARGV[1])
 local items = cjson.decode(ARGV[2])
 local KEPT = 8
+local checked, want_subjects = ARGV[3], ARGV[4] == '1'
+if checked and checked ~= '' and redis.call('HLEN', state_key) ~= tonumber(checked) then
+  return { 0, { 'stale' } }
+end
 
 local subjects, seen = {}, {}
 for _, item in ipairs(items) do
@@ -89,6 +98,10 @@ for i = 1, #dirty, 250 do
     fields[#fields + 1] = dirty[j]; fields[#fields + 1] = cjson.encode(states[dirty[j]])
   end
   redis.call('HSET', state_key, unpack(fields))
+end
+if checked then
+  out[#out + 1] = 0
+  out[#out + 1] = { 'size', redis.call('HLEN', state_key), want_subjects and redis.call('HKEYS', state_key) or nil }
 end
 return out
 `;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, test } from '../../../test/fixtures/services';
 import { RedisBatch } from './redis-batch';
 import { SEQUENCE_SCRIPT, sequenceKey, sequenceStep, type SequenceResult } from './sequence';
+import { SequenceSubjects } from './sequence-subjects';
 import { position } from './test-support';
 
 const MINUTE = 60_000;
@@ -10,7 +11,7 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 type Step = ['begin' | 'end' | 'observe', string, string, number];
 
 /** Runs steps [op, subject, event id, minute] as one batch (one script call) on real Redis. */
-function sequence(redis: Redis, uid: string) {
+function sequence(redis: Redis, uid: string, subjects?: SequenceSubjects) {
   const clock = new ManualClock(T0 + 60 * MINUTE);
   const key = sequenceKey(`${uid}:`, 'test.sequence');
   let offset = 0;
@@ -26,6 +27,7 @@ function sequence(redis: Redis, uid: string) {
         eventTimeMs: T0 + minute * MINUTE,
         position: position(offset++),
         nowMs: clock.now(),
+        ...(subjects ? { subjects } : {}),
       }),
     );
     expect(batch.size).toBe(steps.length > 0 ? 1 : 0);
@@ -114,5 +116,56 @@ describe('sequence (Redis)', () => {
     await s.run(Array.from({ length: 50 }, (_, i): Step => ['observe', `user${i}`, `o${i}`, i]));
     await s.run([['end', 'nobody', 'e0', 0]]);
     expect(await redis.hlen(s.key)).toBe(0);
+  });
+});
+
+describe('sequence with a detector index of its subjects (Redis)', () => {
+  test('observations of subjects no one began are left out of the call; the index stays current', async ({ redis, uid }) => {
+    const index = new SequenceSubjects();
+    const s = sequence(redis, uid, index);
+    expect(kinds(await s.run([['begin', 'alice', 'b1', 1]]))).toEqual(['begun']);
+    expect(index.version).toBe(1);
+    const observations: Step[] = Array.from({ length: 50 }, (_, i) => ['observe', `user${i}`, `o${i}`, 2]);
+    expect(index.select(observations.map(([, subject]) => ['o', subject]))).toEqual([]);
+    expect(kinds(await s.run([...observations, ['observe', 'alice', 'o-alice', 3]]))).toEqual([
+      ...observations.map(() => 'none'),
+      'fired',
+    ]);
+    expect(index.version).toBe(1);
+  });
+
+  test('a begin and a later observation of a new subject in one batch both go, and it fires', async ({ redis, uid }) => {
+    const index = new SequenceSubjects();
+    const s = sequence(redis, uid, index);
+    await s.run([]);
+    expect(kinds(await s.run([['observe', 'bob', 'o0', 0]]))).toEqual(['none']);
+    expect(index.version).toBe(0);
+    expect(kinds(await s.run([['observe', 'carol', 'o1', 1], ['begin', 'carol', 'b2', 2], ['observe', 'carol', 'o3', 3]]))).toEqual([
+      'none',
+      'begun',
+      'fired',
+    ]);
+    expect(index.version).toBe(1);
+  });
+
+  test('another detector began a subject behind this index: the call is refused as stale, sent again whole, and fires', async ({
+    redis,
+    uid,
+  }) => {
+    const mine = new SequenceSubjects();
+    const theirs = new SequenceSubjects();
+    const a = sequence(redis, uid, mine);
+    const b = sequence(redis, uid, theirs);
+    expect(kinds(await a.run([['observe', 'dave', 'o0', 0]]))).toEqual(['none']);
+    expect(mine.version).toBe(0);
+    expect(kinds(await b.run([['begin', 'dave', 'b1', 1]]))).toEqual(['begun']);
+    // This index still says no one was begun, so it would leave dave's observation out; the script's check catches it.
+    expect(mine.version).toBe(0);
+    const results = await a.run([['observe', 'dave', 'o2', 2]]);
+    expect(kinds(results)).toEqual(['fired']);
+    expect(results[0]).toMatchObject({ match: { triggerEventId: 'o2', begunAtMs: T0 + MINUTE } });
+    expect(mine.version).toBe(1);
+    // The firing event redelivered to the other detector gets its record back.
+    expect(await b.run([['observe', 'dave', 'o2', 2]])).toEqual([{ ...results[0], replayed: true }]);
   });
 });

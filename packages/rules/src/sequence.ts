@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
 import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
 import { SEQUENCE_LUA } from './sequence.lua';
+import type { SequenceSubjects } from './sequence-subjects';
 
 export const SEQUENCE_SCRIPT: LuaScript = { name: 'vigilSequence', numberOfKeys: 1, lua: SEQUENCE_LUA };
 
@@ -20,6 +21,8 @@ export interface SequenceInput {
   eventTimeMs: number;
   position: StreamPosition;
   nowMs: number;
+  /** This detector's index of the rule's subjects: observations of subjects outside it are not sent. */
+  subjects?: SequenceSubjects;
 }
 
 /** An observation that completed the sequence: what the rule builds its detection from. */
@@ -89,5 +92,6 @@ export function sequenceStep(batch: RedisBatch, input: SequenceInput): Promise<S
       encodePosition(input.position),
     ],
     parseReply,
+    input.subjects,
   );
 }

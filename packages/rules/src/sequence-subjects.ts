@@ -1,0 +1,49 @@
+import type { GroupView } from './redis-batch';
+
+/**
+ * One detector's index of the subjects a sequence rule's state holds. A subject enters the state only
+ * by a begin or an end, and most events are observations of subjects no one ever began (a sign-in of
+ * a user who was never deprovisioned), whose reply is always nothing. With the index current, a batch
+ * leaves those out of the script call: they cost no encoding, no Lua and no lookup. The script checks
+ * the index's version (the number of subjects; they are never removed) before anything else, so an
+ * index another detector got ahead of costs one more round trip, never a missed firing.
+ */
+export class SequenceSubjects implements GroupView {
+  private subjects = new Set<string>();
+  private current: number | undefined;
+
+  get version(): number | undefined {
+    return this.current;
+  }
+
+  select(items: readonly unknown[]): number[] {
+    const chosen: number[] = [];
+    // Subjects this call's own begins and ends may add: their later observations must go too.
+    const touched = new Set<string>();
+    items.forEach((item, i) => {
+      const [op, subject] = item as [string, string];
+      if (op !== 'o') touched.add(subject);
+      else if (!this.subjects.has(subject) && !touched.has(subject)) return;
+      chosen.push(i);
+    });
+    return chosen;
+  }
+
+  update(group: unknown, sent: ReadonlyArray<{ item: unknown; reply: unknown }>): void {
+    const [kind, size, subjects] = Array.isArray(group) ? (group as [unknown, unknown, unknown]) : [];
+    if (kind !== 'size' || typeof size !== 'number') {
+      this.current = undefined;
+      return;
+    }
+    if (Array.isArray(subjects)) this.subjects = new Set(subjects.map(String));
+    else {
+      for (const { item, reply } of sent) {
+        // A begin or end that changed the state made sure its subject is in it.
+        if (Array.isArray(reply) && (reply[0] === 'begun' || reply[0] === 'ended'))
+          this.subjects.add((item as [string, string])[1]);
+      }
+    }
+    // Exact or nothing: if the count disagrees (another detector added one meanwhile), the next call reloads.
+    this.current = this.subjects.size === size ? size : undefined;
+  }
+}
