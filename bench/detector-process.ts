@@ -18,6 +18,8 @@ export function startServiceProcess(
   options: { cpuProfileDir?: string } = {},
 ): ServiceProcess {
   const args = [
+    // Extra node flags for every service process, e.g. BENCH_NODE_ARGS='--max-semi-space-size=64' to try a heap setting.
+    ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     '--import',
     'tsx',
@@ -39,7 +41,10 @@ export function startServiceProcess(
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  if (process.env.BENCH_ECHO) child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+  if (process.env.BENCH_ECHO) {
+    child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+    child.stdout?.on('data', (c: Buffer) => process.stderr.write(c));
+  }
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return {
     child,
