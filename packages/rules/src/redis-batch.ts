@@ -37,7 +37,7 @@ interface Group {
  */
 export interface GroupView {
   /** The state's version this view is current for; undefined when it has none (every item is sent). */
-  readonly version: number | undefined;
+  readonly version: string | undefined;
   /** While the view is current: the indexes of the items (in order) whose reply is not known to be nothing. */
   select(items: readonly unknown[]): number[];
   /** The script's reply for the group as a whole, and each item it was sent with its reply. */
@@ -47,7 +47,7 @@ export interface GroupView {
 /** What the script is sent after `head` when a view is in use: the version to check ('' for none), and '1' to ask for the index. */
 function viewArgs(view: GroupView | undefined, checked: boolean): string[] {
   if (!view) return [];
-  return checked && view.version !== undefined ? [String(view.version), ''] : ['', '1'];
+  return checked && view.version !== undefined ? [view.version, ''] : ['', '1'];
 }
 
 const definedOn = new WeakMap<Redis, Set<string>>();

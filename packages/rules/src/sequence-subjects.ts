@@ -5,14 +5,15 @@ import type { GroupView } from './redis-batch';
  * by a begin or an end, and most events are observations of subjects no one ever began (a sign-in of
  * a user who was never deprovisioned), whose reply is always nothing. With the index current, a batch
  * leaves those out of the script call: they cost no encoding, no Lua and no lookup. The script checks
- * the index's version (the number of subjects; they are never removed) before anything else, so an
- * index another detector got ahead of costs one more round trip, never a missed firing.
+ * the index's version (the state's epoch and number of subjects; see sequence.lua.ts) before anything
+ * else, so an index another detector got ahead of costs one more round trip, never a missed firing.
  */
 export class SequenceSubjects implements GroupView {
+  /** The state's fields: its subjects, and its epoch field. */
   private subjects = new Set<string>();
-  private current: number | undefined;
+  private current: string | undefined;
 
-  get version(): number | undefined {
+  get version(): string | undefined {
     return this.current;
   }
 
@@ -30,8 +31,8 @@ export class SequenceSubjects implements GroupView {
   }
 
   update(group: unknown, sent: ReadonlyArray<{ item: unknown; reply: unknown }>): void {
-    const [kind, size, subjects] = Array.isArray(group) ? (group as [unknown, unknown, unknown]) : [];
-    if (kind !== 'size' || typeof size !== 'number') {
+    const [kind, version, subjects] = Array.isArray(group) ? (group as [unknown, unknown, unknown]) : [];
+    if (kind !== 'version' || typeof version !== 'string') {
       this.current = undefined;
       return;
     }
@@ -43,7 +44,9 @@ export class SequenceSubjects implements GroupView {
           this.subjects.add((item as [string, string])[1]);
       }
     }
-    // Exact or nothing: if the count disagrees (another detector added one meanwhile), the next call reloads.
-    this.current = this.subjects.size === size ? size : undefined;
+    // Exact or nothing: if the count disagrees (another detector added one meanwhile, or this call made
+    // the epoch field), the next call sends everything and reloads.
+    const fields = Number(version.slice(version.lastIndexOf('/') + 1));
+    this.current = this.subjects.size === fields ? version : undefined;
   }
 }

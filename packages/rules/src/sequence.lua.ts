@@ -10,13 +10,15 @@
  * KEYS: 1 state (hash: subject -> JSON).
  * ARGV: 1 detected-at ms, 2 the items as JSON: [op ('b' begin, 'e' end, 'o' observe), subject,
  *       event id, event time ms, position JSON text], in stream order; with a detector's index of
- *       the subjects (see sequence-subjects.ts): 3 the number of subjects the index holds ('' for
+ *       the subjects (see sequence-subjects.ts): 3 the state's version the index holds ('' for
  *       unchecked), 4 '1' to send the subjects back.
  * Replies (sparse, as (item index, reply) pairs): {'begun'} | {'ended'} | {'fired', record} |
  *   {'replayed', record}; nothing for an item that changed nothing. With ARGV 3, item index 0 is the
- *   group's: {'stale'} (the hash has another number of subjects than the index: nothing was done), or
- *   {'size', subjects after the call[, {subjects}]}. Subjects are never removed, so their number is
- *   the index's version.
+ *   group's: {'stale'} (the state is at another version than the index: nothing was done), or
+ *   {'version', the version after the call[, {fields}]}. The version is the hash's epoch (a field
+ *   named NUL + 'epoch', set from the server's clock when a call first writes the hash; no subject can
+ *   hold a NUL) and its number of fields. Subjects are never removed, so the count moves only when
+ *   one is added, and a hash lost with Redis and filled again gets another epoch.
  *
  * Event time decides: an observation fires when the latest begin is before it and no end lies
  * between the two; a begin or end older than the latest one of its kind changes nothing. One episode
@@ -29,7 +31,11 @@ local now = tonumber(ARGV[1])
 local items = cjson.decode(ARGV[2])
 local KEPT = 8
 local checked, want_subjects = ARGV[3], ARGV[4] == '1'
-if checked and checked ~= '' and redis.call('HLEN', state_key) ~= tonumber(checked) then
+local EPOCH = '\\0epoch'
+local function version()
+  return (redis.call('HGET', state_key, EPOCH) or '') .. '/' .. redis.call('HLEN', state_key)
+end
+if checked and checked ~= '' and version() ~= checked then
   return { 0, { 'stale' } }
 end
 
@@ -92,6 +98,10 @@ for n, item in ipairs(items) do
     out[#out + 1] = n; out[#out + 1] = { 'fired', cjson.encode(s.f) }
   end
 end
+if #dirty > 0 and redis.call('HEXISTS', state_key, EPOCH) == 0 then
+  local now_at = redis.call('TIME')
+  redis.call('HSET', state_key, EPOCH, now_at[1] .. '.' .. now_at[2])
+end
 for i = 1, #dirty, 250 do
   local fields = {}
   for j = i, math.min(i + 249, #dirty) do
@@ -101,7 +111,7 @@ for i = 1, #dirty, 250 do
 end
 if checked then
   out[#out + 1] = 0
-  out[#out + 1] = { 'size', redis.call('HLEN', state_key), want_subjects and redis.call('HKEYS', state_key) or nil }
+  out[#out + 1] = { 'version', version(), want_subjects and redis.call('HKEYS', state_key) or nil }
 end
 return out
 `;

@@ -124,28 +124,30 @@ describe('sequence with a detector index of its subjects (Redis)', () => {
     const index = new SequenceSubjects();
     const s = sequence(redis, uid, index);
     expect(kinds(await s.run([['begin', 'alice', 'b1', 1]]))).toEqual(['begun']);
-    expect(index.version).toBe(1);
+    // The first call had no index yet: it sent everything and got the state's fields (alice and the epoch) back.
+    expect(kinds(await s.run([['observe', 'nobody', 'o1', 1]]))).toEqual(['none']);
+    const version = index.version;
+    expect(version).toMatch(/^\d+\.\d+\/2$/);
     const observations: Step[] = Array.from({ length: 50 }, (_, i) => ['observe', `user${i}`, `o${i}`, 2]);
     expect(index.select(observations.map(([, subject]) => ['o', subject]))).toEqual([]);
     expect(kinds(await s.run([...observations, ['observe', 'alice', 'o-alice', 3]]))).toEqual([
       ...observations.map(() => 'none'),
       'fired',
     ]);
-    expect(index.version).toBe(1);
+    expect(index.version).toBe(version);
   });
 
   test('a begin and a later observation of a new subject in one batch both go, and it fires', async ({ redis, uid }) => {
     const index = new SequenceSubjects();
     const s = sequence(redis, uid, index);
-    await s.run([]);
     expect(kinds(await s.run([['observe', 'bob', 'o0', 0]]))).toEqual(['none']);
-    expect(index.version).toBe(0);
+    expect(index.version).toBe('/0');
+    expect(index.select([['o', 'carol'], ['b', 'carol'], ['o', 'carol'], ['o', 'dan']])).toEqual([1, 2]);
     expect(kinds(await s.run([['observe', 'carol', 'o1', 1], ['begin', 'carol', 'b2', 2], ['observe', 'carol', 'o3', 3]]))).toEqual([
       'none',
       'begun',
       'fired',
     ]);
-    expect(index.version).toBe(1);
   });
 
   test('another detector began a subject behind this index: the call is refused as stale, sent again whole, and fires', async ({
@@ -157,15 +159,35 @@ describe('sequence with a detector index of its subjects (Redis)', () => {
     const a = sequence(redis, uid, mine);
     const b = sequence(redis, uid, theirs);
     expect(kinds(await a.run([['observe', 'dave', 'o0', 0]]))).toEqual(['none']);
-    expect(mine.version).toBe(0);
+    expect(mine.version).toBe('/0');
     expect(kinds(await b.run([['begin', 'dave', 'b1', 1]]))).toEqual(['begun']);
     // This index still says no one was begun, so it would leave dave's observation out; the script's check catches it.
-    expect(mine.version).toBe(0);
+    expect(mine.version).toBe('/0');
     const results = await a.run([['observe', 'dave', 'o2', 2]]);
     expect(kinds(results)).toEqual(['fired']);
     expect(results[0]).toMatchObject({ match: { triggerEventId: 'o2', begunAtMs: T0 + MINUTE } });
-    expect(mine.version).toBe(1);
+    expect(mine.version).toMatch(/\/2$/);
     // The firing event redelivered to the other detector gets its record back.
     expect(await b.run([['observe', 'dave', 'o2', 2]])).toEqual([{ ...results[0], replayed: true }]);
+  });
+
+  test('Redis lost the state and another detector filled it to the same size: the new epoch makes the index reload', async ({
+    redis,
+    uid,
+  }) => {
+    const mine = new SequenceSubjects();
+    const a = sequence(redis, uid, mine);
+    expect(kinds(await a.run([['begin', 'erin', 'b1', 1]]))).toEqual(['begun']);
+    await a.run([['observe', 'nobody', 'o1', 1]]);
+    const before = mine.version;
+    expect(before).toMatch(/\/2$/);
+    await redis.del(a.key);
+    // Another detector (its own index) begins someone else: as many fields as before, another epoch.
+    const b = sequence(redis, uid, new SequenceSubjects());
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(kinds(await b.run([['begin', 'frank', 'b2', 2]]))).toEqual(['begun']);
+    expect(await redis.hlen(a.key)).toBe(2);
+    expect(kinds(await a.run([['observe', 'frank', 'o3', 3]]))).toEqual(['fired']);
+    expect(mine.version).not.toBe(before);
   });
 });
