@@ -1,5 +1,11 @@
 import type { GroupView } from './redis-batch';
 
+/** What the index reads of a call's item (a `SequenceItem`): its op ('b', 'e' or 'o') and subject. */
+interface SubjectStep {
+  readonly op: string;
+  readonly subject: string;
+}
+
 /**
  * One detector's index of the subjects a sequence rule's state holds. A subject enters the state only
  * by a begin or an end, and most events are observations of subjects no one ever began (a sign-in of
@@ -22,7 +28,7 @@ export class SequenceSubjects implements GroupView {
     // Subjects this call's own begins and ends may add: their later observations must go too.
     const touched = new Set<string>();
     items.forEach((item, i) => {
-      const [op, subject] = item as [string, string];
+      const { op, subject } = item as SubjectStep;
       if (op !== 'o') touched.add(subject);
       else if (!this.subjects.has(subject) && !touched.has(subject)) return;
       chosen.push(i);
@@ -41,7 +47,7 @@ export class SequenceSubjects implements GroupView {
       for (const { item, reply } of sent) {
         // A begin or end that changed the state made sure its subject is in it.
         if (Array.isArray(reply) && (reply[0] === 'begun' || reply[0] === 'ended'))
-          this.subjects.add((item as [string, string])[1]);
+          this.subjects.add((item as SubjectStep).subject);
       }
     }
     // Exact or nothing: if the count disagrees (another detector added one meanwhile, or this call made

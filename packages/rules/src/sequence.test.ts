@@ -2,7 +2,7 @@ import { ManualClock } from '@vigil/runtime';
 import type { Redis } from 'ioredis';
 import { describe, expect, test } from '../../../test/fixtures/services';
 import { RedisBatch } from './redis-batch';
-import { SEQUENCE_SCRIPT, sequenceKey, sequenceStep, type SequenceResult } from './sequence';
+import { SEQUENCE_SCRIPT, SequenceItem, sequenceKey, sequenceStep, type SequenceResult } from './sequence';
 import { SequenceSubjects } from './sequence-subjects';
 import { position } from './test-support';
 
@@ -129,7 +129,7 @@ describe('sequence with a detector index of its subjects (Redis)', () => {
     const version = index.version;
     expect(version).toMatch(/^\d+\.\d+\/2$/);
     const observations: Step[] = Array.from({ length: 50 }, (_, i) => ['observe', `user${i}`, `o${i}`, 2]);
-    expect(index.select(observations.map(([, subject]) => ['o', subject]))).toEqual([]);
+    expect(index.select(observations.map(([, subject], i) => new SequenceItem('o', subject, `o${i}`, T0, position(i))))).toEqual([]);
     expect(kinds(await s.run([...observations, ['observe', 'alice', 'o-alice', 3]]))).toEqual([
       ...observations.map(() => 'none'),
       'fired',
@@ -142,7 +142,8 @@ describe('sequence with a detector index of its subjects (Redis)', () => {
     const s = sequence(redis, uid, index);
     expect(kinds(await s.run([['observe', 'bob', 'o0', 0]]))).toEqual(['none']);
     expect(index.version).toBe('/0');
-    expect(index.select([['o', 'carol'], ['b', 'carol'], ['o', 'carol'], ['o', 'dan']])).toEqual([1, 2]);
+    const item = (op: 'b' | 'o', subject: string) => new SequenceItem(op, subject, 'x', T0, position(0));
+    expect(index.select([item('o', 'carol'), item('b', 'carol'), item('o', 'carol'), item('o', 'dan')])).toEqual([1, 2]);
     expect(kinds(await s.run([['observe', 'carol', 'o1', 1], ['begin', 'carol', 'b2', 2], ['observe', 'carol', 'o3', 3]]))).toEqual([
       'none',
       'begun',

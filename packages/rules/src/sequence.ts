@@ -77,20 +77,33 @@ function parseReply(reply: unknown): SequenceResult {
   }
 }
 
+/**
+ * One item of a sequence call. Its wire form (`toJSON`, the array the script reads) is made only when
+ * the call is sent, so an observation the detector's index leaves out costs no encoding.
+ */
+export class SequenceItem {
+  constructor(
+    readonly op: 'b' | 'e' | 'o',
+    readonly subject: string,
+    private readonly eventId: string,
+    private readonly eventTimeMs: number,
+    private readonly position: StreamPosition,
+  ) {}
+
+  toJSON(): [string, string, string, number, string] {
+    return [this.op, this.subject, this.eventId, this.eventTimeMs, encodePosition(this.position)];
+  }
+}
+
 /** One step of a subject's sequence; every call with the same group key goes to Redis as one. */
 export function sequenceStep(batch: RedisBatch, input: SequenceInput): Promise<SequenceResult> {
+  const op = input.op === 'begin' ? 'b' : input.op === 'end' ? 'e' : 'o';
   return batch.group(
     SEQUENCE_SCRIPT,
     input.groupKey,
     [input.key],
     [input.nowMs],
-    [
-      input.op === 'begin' ? 'b' : input.op === 'end' ? 'e' : 'o',
-      input.subject,
-      input.eventId,
-      input.eventTimeMs,
-      encodePosition(input.position),
-    ],
+    new SequenceItem(op, input.subject, input.eventId, input.eventTimeMs, input.position),
     parseReply,
     input.subjects,
   );
