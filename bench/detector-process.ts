@@ -12,6 +12,12 @@ export interface ServiceProcess {
   logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
+/** Service processes still running: killed if the bench process exits without stopping them (a crash). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function startServiceProcess(
   service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer',
   env: NodeJS.ProcessEnv,
@@ -45,7 +51,11 @@ export function startServiceProcess(
     child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
     child.stdout?.on('data', (c: Buffer) => process.stderr.write(c));
   }
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  running.add(child);
+  const exited = once(child, 'exit').then(([code]) => {
+    running.delete(child);
+    return code as number | null;
+  });
   return {
     child,
     async stop() {

@@ -12,6 +12,7 @@ import type { SourceFormat } from '@vigil/sources';
 import { measureLatency } from './latency-bench';
 import { startMemorySampler } from './memory-sampler';
 import { measureRawKafka } from './raw-kafka';
+import { deleteRunKeys } from './redis-cleanup';
 import { CLIENTS, measureClients } from './client-compare';
 
 // `pnpm bench [--events N] [--latency-seconds S] [--soak-minutes M]`. Prints figures; never a gate.
@@ -40,7 +41,8 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
-const run = `bench${Date.now().toString(36)}.`;
+const runId = `bench${Date.now().toString(36)}`;
+const run = `${runId}.`;
 // The production layout (infra/kafka/topics.yaml): 12 partitions for events, 6 for detections, 3 per dead letter.
 const layout = (prefix: string) => ({
   [`${prefix}vigil.events`]: 12,
@@ -295,6 +297,11 @@ try {
   }
 } finally {
   await kafka.stop();
+  const removed = await deleteRunKeys(redisUrl(), runId).catch((error: unknown) => {
+    console.error(`could not remove this run's Redis keys (*${runId}*): ${String(error)}`);
+    return 0;
+  });
+  if (removed > 0) console.log(`\nremoved this run's ${fmt(removed)} Redis keys (*${runId}*)`);
 }
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
