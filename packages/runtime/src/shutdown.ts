@@ -38,15 +38,34 @@ export class ShutdownRegistry {
 
   /** SIGTERM / SIGINT run the shutdown and exit: 0 when clean, 1 otherwise. */
   installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
-    const onSignal = (signal: NodeJS.Signals) => {
-      void this.shutdown(signal).then((ok) => exit(ok ? 0 : 1));
-    };
+    const onSignal = (signal: NodeJS.Signals) => this.stopAndExit(signal, exit);
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
 
+  /**
+   * Runs the shutdown, then `exit`: 0 when clean, 1 otherwise. The process ends whatever happens in a
+   * stop: a failure is a 1, and if the shutdown has not ended 5 s past its deadline (a stuck event loop
+   * task, say) `exit(1)` comes anyway.
+   */
+  stopAndExit(reason: string, exit: (code: number) => void): void {
+    let exited = false;
+    const end = (code: number) => {
+      if (exited) return;
+      exited = true;
+      clearTimeout(backstop);
+      exit(code);
+    };
+    const backstop = setTimeout(() => end(1), this.timeoutMs + 5_000);
+    backstop.unref();
+    void this.shutdown(reason).then(
+      (ok) => end(ok ? 0 : 1),
+      () => end(1),
+    );
+  }
+
   private async runAll(reason: string): Promise<boolean> {
-    this.log.info({ reason }, 'shutting down');
+    this.say('info', { reason }, 'shutting down');
     const deadline = Date.now() + this.timeoutMs;
     let ok = true;
     for (const entry of [...this.entries].reverse()) {
@@ -59,14 +78,23 @@ export class ShutdownRegistry {
             timer = setTimeout(() => reject(new Error(`did not stop within ${remaining} ms`)), remaining);
           }),
         ]);
-        this.log.info({ component: entry.name }, 'stopped');
+        this.say('info', { component: entry.name }, 'stopped');
       } catch (error) {
         ok = false;
-        this.log.error({ component: entry.name, err: error }, 'stop failed');
+        this.say('error', { component: entry.name, err: error }, 'stop failed');
       } finally {
         clearTimeout(timer);
       }
     }
     return ok;
+  }
+
+  /** A log line that cannot stop the shutdown: writing to an output whose reader is gone may throw. */
+  private say(level: 'info' | 'error', obj: object, msg: string): void {
+    try {
+      this.log[level](obj, msg);
+    } catch {
+      // The shutdown goes on without its log line.
+    }
   }
 }
