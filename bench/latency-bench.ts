@@ -168,7 +168,8 @@ export async function measureLatency(options: {
   const batchSize = Math.round((options.rate * batchEvery) / 1000);
   let sent = 0;
   let burstUser = 0;
-  const post = async (body: unknown[], burst: string | undefined, into: Map<string, number>) => {
+  /** Posts a batch; `burst` is the user whose failed sign-ins it carries, noted in `burst.into` once accepted. */
+  const post = async (body: unknown[], burst?: { user: string; into: Map<string, number> }) => {
     const res = await fetch(`${vigil.ingestUrl}/v1/events/bench`, {
       method: 'POST',
       headers: { authorization: `Bearer ${PROBE_TOKEN}`, 'content-type': 'application/json' },
@@ -177,7 +178,7 @@ export async function measureLatency(options: {
     await res.arrayBuffer();
     if (res.status === 202) {
       sent += body.length;
-      if (burst) into.set(burst, Date.now());
+      if (burst) burst.into.set(burst.user, Date.now());
     }
   };
   // Let the consumer groups form before the clock starts.
@@ -191,8 +192,6 @@ export async function measureLatency(options: {
         entity: { type: 'source', id: 'bench' },
       },
     ],
-    undefined,
-    acceptedAt,
   );
   await new Promise((r) => setTimeout(r, 8000));
 
@@ -228,7 +227,7 @@ export async function measureLatency(options: {
           outcome: 'success',
         });
       }
-      inFlight.push(post(events, burst, into));
+      inFlight.push(post(events, burst === undefined ? undefined : { user: burst, into }));
       const due = started + (b + 1) * batchEvery;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));

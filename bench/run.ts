@@ -257,11 +257,12 @@ try {
       `  event accepted → incident committed          p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms, max ${fmt(a.max)} ms (target p99 ≤ 250 with separate processes; ${a.samples} samples)`,
     );
     const w = latency.acceptToIncidentWarmup;
-    if (latency.warmupSeconds > 0)
+    if (latency.warmupSeconds > 0) {
       console.log(
         `  the same over the ${latency.warmupSeconds} s of load before it (cold start, not in the figure) p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms, max ${fmt(w.max)} ms (${w.samples} samples)`,
       );
-    figures['latency.warmup_p99_ms'] = w.p99;
+      figures['latency.warmup_p99_ms'] = w.p99;
+    }
     console.log(
       `  incident committed → Slack call made         p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms (target p99 ≤ 1,000; ${s.samples} samples)`,
     );

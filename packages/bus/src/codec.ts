@@ -40,5 +40,13 @@ export function decode<T extends TopicId>(topic: T, message: IncomingMessage): D
   if (!result.success) {
     return { ok: false, reason: `does not match the ${topic} schema`, errors: fieldErrors(result.error), raw: json };
   }
-  return { ok: true, value: result.data as TopicMessage<T>, text: JSON.stringify(result.data) };
+  const value = result.data as TopicMessage<T>;
+  // Written only if asked for (the detector keeps it); the alerter's detections never need it.
+  return {
+    ok: true,
+    value,
+    get text() {
+      return JSON.stringify(value);
+    },
+  };
 }

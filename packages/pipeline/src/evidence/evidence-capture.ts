@@ -16,9 +16,9 @@ export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
  * fires on its last event; the earlier ones came in earlier batches and are found here. Oldest go first; after
  * a restart or a partition move the earlier ones are simply not found (the register counts them as not kept).
  *
- * Each event is kept as its JSON text and parsed again only when a detection asks for it. Tens of thousands
- * of decoded events would be millions of small objects that every full garbage collection walks; that was a
- * fifth of a busy detector's CPU. A string is one object.
+ * Each event is kept as its JSON text and parsed again only when a detection asks for it: tens of thousands
+ * of decoded events would be millions of small objects for every full garbage collection to walk, where a
+ * string is one.
  */
 export class RecentEvents {
   private readonly events = new Map<string, { text: string; seq: number }>();
