@@ -1,7 +1,6 @@
 import { context } from '@opentelemetry/api';
 import {
   decode,
-  encode,
   type Bus,
   type IncomingBatch,
   type IncomingMessage,
@@ -13,7 +12,7 @@ import { classifyFailure, errorMessage, faultPoint } from '@vigil/runtime';
 import type { Detection, TopicNames, VigilEvent } from '@vigil/schema';
 import { extractTrace, injectTrace, withSpan, type Logger } from '@vigil/telemetry';
 import { BatchCoalescer } from '@vigil/runtime';
-import { RecentEvents, withPayloads } from './evidence/evidence-capture';
+import { RecentEvents, encodeDetection } from './evidence/evidence-capture';
 import { isolateRecords, type IsolationOptions } from './record-isolation';
 import { stageDeadLetter, type StageDeadLetter } from './stage-dead-letter';
 
@@ -134,10 +133,9 @@ async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions
           throw error;
         });
         // Each detection carries the events behind it that are still at hand, for the register's evidence.
-        const find = (id: string) => recent.get(id);
         return {
           ...result,
-          messages: result.detections.map((d) => [d.id, encode('detections', d.dedupKey, withPayloads(d, find), headers)] as const),
+          messages: result.detections.map((d) => [d.id, encodeDetection(d, recent, headers)] as const),
         };
       };
       const { results, poisoned } = await isolateRecords(items, evaluate, deps.isolation);

@@ -58,36 +58,84 @@ export function burstContinuation<P>(
  * change per batch, not one per event.
  */
 export function coalesceContinuations(detections: readonly Detection[]): Detection[] {
-  const merged = new Map<string, Detection>();
+  // Each key's detections in order; a key takes the place of its newest detection.
+  const groups = new Map<string, Detection[]>();
   for (const detection of detections) {
     const burst = detection.burst;
     const key = burst?.continuation ? `burst\u0000${detection.dedupKey}\u0000${burst.id}` : `id\u0000${detection.id}`;
-    const earlier = merged.get(key);
-    if (earlier) merged.delete(key);
-    merged.set(key, earlier ? mergeContinuations(earlier, detection) : detection);
+    const group = groups.get(key);
+    if (group) {
+      groups.delete(key);
+      group.push(detection);
+    }
+    groups.set(key, group ?? [detection]);
   }
-  return [...merged.values()];
+  const out: Detection[] = [];
+  for (const group of groups.values()) out.push(group.length === 1 ? group[0]! : mergeContinuations(group));
+  return out;
 }
 
-function mergeContinuations(earlier: Detection, later: Detection): Detection {
-  const events = Math.max(earlier.burst?.events ?? 0, later.burst?.events ?? 0);
-  const seen = new Set<string>();
-  const evidence = [...earlier.evidence, ...later.evidence]
-    .filter((ref) => !seen.has(ref.eventId) && seen.add(ref.eventId))
-    .slice(-MAX_CONTINUATION_EVIDENCE);
+/**
+ * Distinct values in the order first added, the newest `max` kept. Adding and cutting after each
+ * detection folds a group exactly as merging its detections two at a time would, without copying.
+ */
+class NewestDistinct<T> {
+  readonly items: T[] = [];
+  private readonly keys = new Set<string>();
+  private head = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly keyOf: (item: T) => string,
+  ) {}
+
+  add(items: readonly T[] = []): void {
+    for (const item of items) {
+      const key = this.keyOf(item);
+      if (this.keys.has(key)) continue;
+      this.keys.add(key);
+      this.items.push(item);
+    }
+  }
+
+  cut(): void {
+    while (this.items.length - this.head > this.max) this.keys.delete(this.keyOf(this.items[this.head++]!));
+  }
+
+  newest(): T[] {
+    return this.items.slice(this.head);
+  }
+}
+
+/** A group's continuations as one: the newest one's fields, with what all of them saw. */
+function mergeContinuations(group: readonly Detection[]): Detection {
+  const first = group[0]!;
+  const evidence = new NewestDistinct<Detection['evidence'][number]>(MAX_CONTINUATION_EVIDENCE, (ref) => ref.eventId);
+  const ips = new NewestDistinct<string>(MAX_OBSERVED, String);
+  const userAgents = new NewestDistinct<string>(MAX_OBSERVED, String);
+  evidence.add(first.evidence);
+  ips.add(first.observed?.ips);
+  userAgents.add(first.observed?.userAgents);
+  let events = first.burst?.events ?? 0;
+  let firstEventAt = first.firstEventAt;
+  for (let i = 1; i < group.length; i++) {
+    const later = group[i]!;
+    events = Math.max(events, later.burst?.events ?? 0);
+    if (!(Date.parse(firstEventAt) < Date.parse(later.firstEventAt))) firstEventAt = later.firstEventAt;
+    evidence.add(later.evidence);
+    ips.add(later.observed?.ips);
+    userAgents.add(later.observed?.userAgents);
+    evidence.cut();
+    ips.cut();
+    userAgents.cut();
+  }
+  const last = group[group.length - 1]!;
   return {
-    ...later,
+    ...last,
     summary: `${events} events in the burst so far.`,
-    firstEventAt: Date.parse(earlier.firstEventAt) < Date.parse(later.firstEventAt) ? earlier.firstEventAt : later.firstEventAt,
-    evidence,
-    burst: { id: later.burst?.id ?? '', events, continuation: true },
-    observed: {
-      ips: union(earlier.observed?.ips, later.observed?.ips),
-      userAgents: union(earlier.observed?.userAgents, later.observed?.userAgents),
-    },
+    firstEventAt,
+    evidence: evidence.newest(),
+    burst: { id: last.burst?.id ?? '', events, continuation: true },
+    observed: { ips: ips.newest(), userAgents: userAgents.newest() },
   };
-}
-
-function union(a: readonly string[] = [], b: readonly string[] = []): string[] {
-  return [...new Set([...a, ...b])].slice(-MAX_OBSERVED);
 }

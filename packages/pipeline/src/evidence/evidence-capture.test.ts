@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { encode } from '@vigil/bus';
 import { Detection, type VigilEvent } from '@vigil/schema';
-import { RecentEvents, withPayloads } from './evidence-capture';
+import { RecentEvents, encodeDetection, toEvidencePayload, type EventTexts } from './evidence-capture';
 
 function event(n: number, raw: unknown = { n }): VigilEvent {
   return {
@@ -26,7 +27,20 @@ function text(e: VigilEvent, size = 400): string {
   return json.padEnd(size, ' ');
 }
 
-function detection(ids: number[]): Detection {
+const DEEP = '['.repeat(10_000) + '"bottom"' + ']'.repeat(10_000);
+
+/** An event as a Vigil producer writes it (`encode`); a raw of 'DEEP' becomes 10,000 nested arrays, as a record could hold. */
+function written(e: VigilEvent): string {
+  return e.raw === 'DEEP' ? JSON.stringify(e).replace('"raw":"DEEP"', `"raw":${DEEP}`) : (encode('events', 'k', e).value as string);
+}
+
+/** Events as the detector holds them: the text its consumer read. */
+function texts(events: VigilEvent[]): EventTexts & { map: Map<string, string> } {
+  const map = new Map(events.map((e) => [e.id, written(e)]));
+  return { map, text: (id) => map.get(id) };
+}
+
+function detection(ids: number[], extra: Partial<Detection> = {}): Detection {
   return Detection.parse({
     id: 'identity.brute-force:user:alice@example.com:okta:9',
     ruleId: 'identity.brute-force',
@@ -43,62 +57,94 @@ function detection(ids: number[]): Detection {
     firstEventAt: '2026-01-01T00:00:00.000Z',
     detectedAt: '2026-01-01T00:01:00.000Z',
     evidence: ids.map((n) => ({ eventId: `okta:${n}`, topic: 'vigil.events', partition: 0, offset: String(n), time: event(n).time })),
+    ...extra,
   });
 }
+
+/** How detections were written before: payloads parsed from the texts, cut, and the whole validated by `encode`. */
+function encodedTheOldWay(d: Detection, events: EventTexts, ids: string[]): string {
+  const payloads = ids.map((id) => toEvidencePayload(JSON.parse(events.text(id)!) as VigilEvent));
+  return encode('detections', d.dedupKey, payloads.length > 0 ? { ...d, payloads } : d).value as string;
+}
+
+const carriedIds = (value: string) => (JSON.parse(value) as Detection).payloads?.map((p) => p.event.id);
 
 describe('evidence capture in the detector', () => {
   test('recent events are kept up to their byte budget, oldest out first', () => {
     const recent = new RecentEvents(1200);
     for (let n = 1; n <= 5; n++) recent.remember(`okta:${n}`, text(event(n)));
-    expect([1, 2, 3, 4, 5].map((n) => recent.get(`okta:${n}`) !== undefined)).toEqual([false, false, true, true, true]);
+    expect([1, 2, 3, 4, 5].map((n) => recent.text(`okta:${n}`) !== undefined)).toEqual([false, false, true, true, true]);
     recent.remember('okta:99', text(event(99), 10_000));
-    expect(recent.get('okta:99')).toBeUndefined();
+    expect(recent.text('okta:99')).toBeUndefined();
     expect(recent.size).toBe(3);
   });
 
   test('an event remembered again counts once and becomes the newest; the oldest others go first', () => {
     const recent = new RecentEvents(1200);
     for (const n of [1, 2, 3, 1, 1, 4]) recent.remember(`okta:${n}`, text(event(n)));
-    expect([1, 2, 3, 4].map((n) => recent.get(`okta:${n}`) !== undefined)).toEqual([true, false, true, true]);
+    expect([1, 2, 3, 4].map((n) => recent.text(`okta:${n}`) !== undefined)).toEqual([true, false, true, true]);
     expect(recent.size).toBe(3);
     for (let round = 0; round < 5_000; round++) recent.remember(`okta:${round % 3}`, text(event(round % 3)));
     expect(recent.size).toBe(3);
-    expect([0, 1, 2].every((n) => recent.get(`okta:${n}`) !== undefined)).toBe(true);
-  });
-
-  test('an event comes back as the event it was, a fresh object each time, kept only as its text', () => {
-    const recent = new RecentEvents(1200);
-    const original = event(7, { nested: { list: [1, 'two', null] } });
-    recent.remember(original.id, JSON.stringify(original));
-    const first = recent.get(original.id);
-    expect(first).toEqual(original);
-    first!.raw = 'changed by a caller';
-    expect(recent.get(original.id)).toEqual(original);
+    expect([0, 1, 2].every((n) => recent.text(`okta:${n}`) !== undefined)).toBe(true);
   });
 
   test('a detection carries the events it still finds, within its limits, and passes its own schema', () => {
-    const found = new Map([1, 2, 3, 4, 5, 6].map((n) => [`okta:${n}`, event(n)]));
-    const carried = withPayloads(detection([1, 2, 3, 4, 5, 6, 7]), (id) => found.get(id), { perEnd: 2, totalBytes: 100_000 });
-    expect(carried.payloads?.map((payload) => payload.event.id)).toEqual(['okta:1', 'okta:2', 'okta:6']);
-    expect(Detection.parse(carried)).toEqual(carried);
-    expect(withPayloads(detection([7]), () => undefined).payloads).toBeUndefined();
+    const events = texts([1, 2, 3, 4, 5, 6].map((n) => event(n)));
+    const carried = encodeDetection(detection([1, 2, 3, 4, 5, 6, 7]), events, undefined, { perEnd: 2, totalBytes: 100_000 });
+    expect(carriedIds(carried.value as string)).toEqual(['okta:1', 'okta:2', 'okta:6']);
+    const parsed = JSON.parse(carried.value as string) as Detection;
+    expect(Detection.parse(parsed)).toEqual(parsed);
+    expect(carried.key).toBe('identity.brute-force:user:alice@example.com');
+    expect(carriedIds(encodeDetection(detection([7]), events).value as string)).toBeUndefined();
+  });
+
+  test('the record is the same bytes as validating and writing the whole detection, whatever fields it has', () => {
+    const events = texts([event(1, { nested: { list: [1, 'two', null], text: 'é "quoted" \\ \u2028' } }), event(2)]);
+    const shapes: Array<Partial<Detection>> = [
+      {},
+      { attributes: { sourceIp: '203.0.113.9', count: 3, flag: true, none: null } },
+      { ruleConfig: { parameters: { threshold: 5 }, rulesHash: 'a'.repeat(64) } },
+      { burst: { id: 'okta:1', events: 7, continuation: true }, observed: { ips: ['203.0.113.9'], userAgents: ['curl'] } },
+      { title: 'x"payloads":0', summary: '"payloads":[1],"evidence":[]' },
+    ];
+    for (const extra of shapes) {
+      const d = detection([1, 2, 3], extra);
+      const headers = { traceparent: '00-abc' };
+      const carried = encodeDetection(d, events, headers);
+      expect(carried.value).toBe(encodedTheOldWay(d, events, ['okta:1', 'okta:2']));
+      expect(carried.headers).toEqual(headers);
+    }
+    // A detection that finds none of its events is written exactly as `encode` writes it.
+    const alone = detection([3]);
+    expect(encodeDetection(alone, events).value).toBe(encode('detections', alone.dedupKey, alone).value);
+  });
+
+  test('a detection the schema refuses is refused, payloads or not', () => {
+    const events = texts([event(1)]);
+    const bad = { ...detection([1]), title: '' };
+    expect(() => encodeDetection(bad, events)).toThrow();
+    expect(() => encodeDetection({ ...bad, evidence: [] }, events)).toThrow();
   });
 
   test('a huge or deeply nested raw payload is cut to a prefix with its size and hash; the byte budget holds', () => {
-    let deep: unknown = 'bottom';
-    for (let i = 0; i < 10_000; i++) deep = [deep];
-    const huge = event(1, { blob: 'x'.repeat(200_000) });
-    const nested = event(2, deep);
-    const found = new Map([huge, nested, event(3)].map((e) => [e.id, e]));
-    const carried = withPayloads(detection([1, 2, 3]), (id) => found.get(id));
-    const [first, second, third] = carried.payloads ?? [];
+    // Within the byte limit, but nested past the depth limit by only a little: the text is not carried as it is.
+    let shallow: unknown = 'bottom';
+    for (let i = 0; i < 70; i++) shallow = [shallow];
+    const events = texts([event(1, { blob: 'x'.repeat(200_000) }), event(2, 'DEEP'), event(3), event(4, shallow)]);
+    const carried = JSON.parse(encodeDetection(detection([1, 2, 3, 4]), events).value as string) as Detection;
+    const [first, second, third, fourth] = carried.payloads ?? [];
     expect(first?.rawCapped).toMatchObject({ bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(typeof first?.event.raw).toBe('string');
     expect(second?.rawCapped?.reason).toMatch(/nested deeper/);
     expect(third?.rawCapped).toBeUndefined();
+    expect(fourth?.rawCapped?.reason).toMatch(/nested deeper/);
     expect(Buffer.byteLength(JSON.stringify(carried))).toBeLessThan(1024 * 1024);
+    expect(encodeDetection(detection([1, 2, 3, 4]), events).value).toBe(
+      encodedTheOldWay(detection([1, 2, 3, 4]), events, ['okta:1', 'okta:2', 'okta:3', 'okta:4']),
+    );
 
-    const tight = withPayloads(detection([1, 2, 3]), (id) => found.get(id), { perEnd: 10, totalBytes: 1000 });
-    expect(tight.payloads?.map((payload) => payload.event.id)).toEqual(['okta:3']);
+    const tight = encodeDetection(detection([1, 2, 3]), events, undefined, { perEnd: 10, totalBytes: 1000 });
+    expect(carriedIds(tight.value as string)).toEqual(['okta:3']);
   });
 });

@@ -1,4 +1,5 @@
-import { boundedRaw, type Detection, type EvidencePayload, type VigilEvent } from '@vigil/schema';
+import { encode, type OutgoingMessage } from '@vigil/bus';
+import { DEAD_LETTER_LIMITS, Detection, boundedRaw, type EvidencePayload, type VigilEvent } from '@vigil/schema';
 
 /**
  * How much of its events a detection carries. A detection is one Kafka record (1 MB by default), so it takes
@@ -16,9 +17,9 @@ export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
  * fires on its last event; the earlier ones came in earlier batches and are found here. Oldest go first; after
  * a restart or a partition move the earlier ones are simply not found (the register counts them as not kept).
  *
- * Each event is kept as its JSON text and parsed again only when a detection asks for it: tens of thousands
- * of decoded events would be millions of small objects for every full garbage collection to walk, where a
- * string is one.
+ * Each event is kept as its JSON text, which a detection carries as it is (see `encodeDetection`): tens of
+ * thousands of decoded events would be millions of small objects for every full garbage collection to walk,
+ * where a string is one.
  */
 export class RecentEvents {
   private readonly events = new Map<string, { text: string; seq: number }>();
@@ -62,9 +63,9 @@ export class RecentEvents {
     }
   }
 
-  get(id: string): VigilEvent | undefined {
-    const entry = this.events.get(id);
-    return entry ? (JSON.parse(entry.text) as VigilEvent) : undefined;
+  /** The event's JSON text as remembered. */
+  text(id: string): string | undefined {
+    return this.events.get(id)?.text;
   }
 
   get size(): number {
@@ -84,25 +85,77 @@ export function toEvidencePayload(event: VigilEvent): EvidencePayload {
   return rawCapped ? { event: { ...event, raw }, rawCapped } : { event };
 }
 
-/** The detection with the payloads of those of its events `find` still has, within `DETECTION_PAYLOAD_LIMITS`. */
-export function withPayloads(
-  detection: Detection,
-  find: (eventId: string) => VigilEvent | undefined,
-  limits: { perEnd: number; totalBytes: number } = DETECTION_PAYLOAD_LIMITS,
-): Detection {
-  const payloads: EvidencePayload[] = [];
+/** Where a detection's payloads come from: the JSON text of an event this detector read and validated. */
+export interface EventTexts {
+  text(eventId: string): string | undefined;
+}
+
+/** How many arrays and objects a JSON text opens at most: a bound on its depth, without parsing it. */
+function openers(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) count++;
+  }
+  return count;
+}
+
+/**
+ * One payload's JSON. An event whose whole text is within the raw limits (bytes, and depth bounded by
+ * its brackets) cannot have a raw part to cut, so its text is carried as it is, unparsed; any other is
+ * parsed and cut by `toEvidencePayload`.
+ */
+function payloadText(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= DEAD_LETTER_LIMITS.rawBytes && openers(text) <= DEAD_LETTER_LIMITS.rawDepth) {
+    return `{"event":${text}}`;
+  }
+  return JSON.stringify(toEvidencePayload(JSON.parse(text) as VigilEvent));
+}
+
+/** The payload texts a detection carries, in evidence order, within `limits`. */
+function payloadTexts(detection: Detection, events: EventTexts, limits: { perEnd: number; totalBytes: number }): string[] {
+  const payloads: string[] = [];
   let total = 0;
   const seen = new Set<string>();
   for (const ref of endsOf(detection.evidence, limits.perEnd)) {
     if (seen.has(ref.eventId)) continue;
     seen.add(ref.eventId);
-    const event = find(ref.eventId);
-    if (!event) continue;
-    const payload = toEvidencePayload(event);
-    const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+    const text = events.text(ref.eventId);
+    if (text === undefined) continue;
+    const payload = payloadText(text);
+    const bytes = Buffer.byteLength(payload, 'utf8');
     if (total + bytes > limits.totalBytes) continue;
     total += bytes;
     payloads.push(payload);
   }
-  return payloads.length > 0 ? { ...detection, payloads } : detection;
+  return payloads;
+}
+
+/** The detection's keys in schema order, split where `payloads` goes. */
+const DETECTION_KEYS = Object.keys(Detection.shape);
+const KEYS_BEFORE_PAYLOADS = new Set(DETECTION_KEYS.slice(0, DETECTION_KEYS.indexOf('payloads')));
+
+/**
+ * The detection as its Kafka record, with the payloads of those of its events `events` still has, within
+ * `DETECTION_PAYLOAD_LIMITS` (when it finds none, the detection's own). The detection is validated against
+ * its schema as `encode` does; its events were validated when they were read, so their texts are spliced
+ * in where the schema puts `payloads` instead of being parsed, checked and written again. For an event
+ * written as `encode` writes it (every Vigil producer does), the record is the same bytes as before.
+ */
+export function encodeDetection(
+  detection: Detection,
+  events: EventTexts,
+  headers?: Record<string, string>,
+  limits: { perEnd: number; totalBytes: number } = DETECTION_PAYLOAD_LIMITS,
+): OutgoingMessage {
+  const payloads = payloadTexts(detection, events, limits);
+  if (payloads.length === 0) return encode('detections', detection.dedupKey, detection, headers);
+  const { payloads: _own, ...rest } = detection;
+  const checked = Detection.parse(rest) as Record<string, unknown>;
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const key of Object.keys(checked)) (KEYS_BEFORE_PAYLOADS.has(key) ? before : after)[key] = checked[key];
+  const tail = JSON.stringify(after);
+  const value = `${JSON.stringify(before).slice(0, -1)},"payloads":[${payloads.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
+  return { key: detection.dedupKey, value, ...(headers ? { headers } : {}) };
 }
