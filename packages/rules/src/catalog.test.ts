@@ -1,4 +1,4 @@
-import { Criterion, VigilEvent } from '@vigil/schema';
+import { Criterion, Detection, VigilEvent, exactDetection } from '@vigil/schema';
 import { describe, expect, test } from '../../../test/fixtures/services';
 import { catalog } from './catalog';
 import { fixtureEvents, runFixture } from './fixture-runner';
@@ -79,5 +79,11 @@ describe.each(catalog.map((rule) => [rule.id, rule] as const))('%s fixtures on R
     const run = await runFixture(rule, fixture, { redis, keyPrefix: `${uid}:` });
     expect(run.problems).toEqual([]);
     expect(run.detections).toHaveLength(fixture.expected.length);
+    // The detector's hand check of a detection answers for every catalog detection, as zod would.
+    for (const detection of run.detections) {
+      const exact = exactDetection(detection);
+      expect(exact, detection.id).toBeDefined();
+      expect(JSON.stringify(exact)).toBe(JSON.stringify(Detection.parse(detection)));
+    }
   });
 });

@@ -58,13 +58,13 @@ const KINDS = new Set<string>(EVENT_KINDS);
 const ENTITY_TYPES = new Set(['user', 'ip', 'service', 'source', 'account', 'resource']);
 const OUTCOMES = new Set(['success', 'failure', 'unknown']);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
-function safeString(value: unknown, min: number, max: number): boolean {
+export function safeString(value: unknown, min: number, max: number): boolean {
   return (
     typeof value === 'string' &&
     value.length >= min &&
@@ -74,7 +74,7 @@ function safeString(value: unknown, min: number, max: number): boolean {
 }
 
 /** A real instant in `toISOString`'s own form; any other form (offsets, no millis) is left to zod. */
-function timestamp(value: unknown): boolean {
+export function timestamp(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   return isIsoUtcInstant(value) || Timestamp.safeParse(value).success;
 }
@@ -111,13 +111,13 @@ function daysIn(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
   return true;
 }
 
 const ENTITY_KEYS = new Set(['type', 'id']);
-function entity(value: unknown): boolean {
+export function entity(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, ENTITY_KEYS)) return false;
   return typeof value.type === 'string' && ENTITY_TYPES.has(value.type) && safeString(value.id, 1, 512);
 }
@@ -131,7 +131,7 @@ function actor(value: unknown): boolean {
   );
 }
 
-function attributes(value: unknown): boolean {
+export function attributes(value: unknown): boolean {
   if (!isRecord(value)) return false;
   for (const key in value) {
     if (!Object.hasOwn(value, key) || key === '__proto__' || unsafeTextReason(key) !== undefined)

@@ -14,6 +14,7 @@ export {
   AttributeValue,
 } from './event';
 export { isExactVigilEvent } from './event-check';
+export { exactDetection } from './detection-check';
 export {
   Severity,
   Category,

@@ -1,5 +1,5 @@
 import { encode, type OutgoingMessage } from '@vigil/bus';
-import { DEAD_LETTER_LIMITS, Detection, boundedRaw, type EvidencePayload, type VigilEvent } from '@vigil/schema';
+import { DEAD_LETTER_LIMITS, Detection, boundedRaw, exactDetection, type EvidencePayload, type VigilEvent } from '@vigil/schema';
 
 /**
  * How much of its events a detection carries. A detection is one Kafka record (1 MB by default), so it takes
@@ -138,7 +138,8 @@ const KEYS_BEFORE_PAYLOADS = new Set(DETECTION_KEYS.slice(0, DETECTION_KEYS.inde
 /**
  * The detection as its Kafka record, with the payloads of those of its events `events` still has, within
  * `DETECTION_PAYLOAD_LIMITS` (when it finds none, the detection's own). The detection is validated against
- * its schema as `encode` does; its events were validated when they were read, so their texts are spliced
+ * its schema as `encode` does (by `exactDetection` when it can answer, else zod, same verdicts and the same
+ * bytes); its events were validated when they were read, so their texts are spliced
  * in where the schema puts `payloads` instead of being parsed, checked and written again. For an event
  * written as `encode` writes it (every Vigil producer does), the record is the same bytes as before.
  */
@@ -149,9 +150,11 @@ export function encodeDetection(
   limits: { perEnd: number; totalBytes: number } = DETECTION_PAYLOAD_LIMITS,
 ): OutgoingMessage {
   const payloads = payloadTexts(detection, events, limits);
-  if (payloads.length === 0) return encode('detections', detection.dedupKey, detection, headers);
-  const { payloads: _own, ...rest } = detection;
-  const checked = Detection.parse(rest) as Record<string, unknown>;
+  const { payloads: own, ...rest } = detection;
+  // Payloads a rule set itself, with none found here: the detection as it is, checked by zod.
+  if (payloads.length === 0 && own !== undefined) return encode('detections', detection.dedupKey, detection, headers);
+  const checked = (exactDetection(rest) ?? Detection.parse(rest)) as Record<string, unknown>;
+  if (payloads.length === 0) return { key: detection.dedupKey, value: JSON.stringify(checked), ...(headers ? { headers } : {}) };
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
   for (const key of Object.keys(checked)) (KEYS_BEFORE_PAYLOADS.has(key) ? before : after)[key] = checked[key];
