@@ -80,7 +80,7 @@ export function coalesceContinuations(detections: readonly Detection[]): Detecti
  * detection folds a group exactly as merging its detections two at a time would, without copying.
  */
 class NewestDistinct<T> {
-  readonly items: T[] = [];
+  private readonly items: T[] = [];
   private readonly keys = new Set<string>();
   private head = 0;
 

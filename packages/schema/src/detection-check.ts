@@ -1,5 +1,5 @@
-import { Detection, MAX_OBSERVED } from './detection';
-import { attributes, entity, isRecord, onlyKeys, safeString, timestamp } from './event-check';
+import { Category, CRITERION_PATTERN, Detection, EvidenceRef, MAX_OBSERVED, Severity } from './detection';
+import { ENTITY_KEYS, attributes, entity, isRecord, onlyKeys, safeString, timestamp } from './event-check';
 
 /**
  * The detector's hand-written check of a `Detection` (without payloads), as `isExactVigilEvent` is
@@ -24,7 +24,7 @@ export function exactDetection(value: unknown): Detection | undefined {
     safeString(d.summary, 0, Infinity) &&
     Array.isArray(d.criteria) &&
     d.criteria.length > 0 &&
-    d.criteria.every((c) => typeof c === 'string' && CRITERION.test(c)) &&
+    d.criteria.every((c) => typeof c === 'string' && CRITERION_PATTERN.test(c)) &&
     typeof d.category === 'string' &&
     CATEGORIES.has(d.category) &&
     typeof d.severity === 'string' &&
@@ -50,10 +50,15 @@ export function exactDetection(value: unknown): Detection | undefined {
   return out as Detection;
 }
 
-const DETECTION_KEYS = new Set(Object.keys(Detection.shape));
-const CRITERION = /^(CC\d\.\d|A1\.\d|C1\.\d|PI1\.\d|P\d\.\d)$/;
-const CATEGORIES = new Set(['security', 'availability', 'logging']);
-const SEVERITIES = new Set(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
+/** Each object's keys in the schema's order, read from the schema itself. */
+const keysOf = (shape: object): ReadonlySet<string> => new Set(Object.keys(shape));
+const DETECTION_KEYS = keysOf(Detection.shape);
+const REF_KEYS = keysOf(EvidenceRef.shape);
+const RULE_CONFIG_KEYS = keysOf(Detection.shape.ruleConfig.unwrap().shape);
+const BURST_KEYS = keysOf(Detection.shape.burst.unwrap().shape);
+const OBSERVED_KEYS = keysOf(Detection.shape.observed.unwrap().shape);
+const CATEGORIES: ReadonlySet<string> = new Set(Category.options);
+const SEVERITIES: ReadonlySet<string> = new Set(Severity.options);
 
 function nonEmpty(value: unknown): boolean {
   return typeof value === 'string' && value.length > 0;
@@ -63,7 +68,6 @@ function count(value: unknown, min: number): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 }
 
-const REF_KEYS = new Set(['eventId', 'topic', 'partition', 'offset', 'time']);
 function evidenceRef(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, REF_KEYS)) return false;
   return (
@@ -76,13 +80,11 @@ function evidenceRef(value: unknown): boolean {
   );
 }
 
-const BURST_KEYS = new Set(['id', 'events', 'continuation']);
 function burst(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, BURST_KEYS)) return false;
   return safeString(value.id, 1, 300) && count(value.events, 1) && typeof value.continuation === 'boolean';
 }
 
-const OBSERVED_KEYS = new Set(['ips', 'userAgents']);
 function observed(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, OBSERVED_KEYS)) return false;
   const list = (items: unknown, max: number) =>
@@ -90,7 +92,6 @@ function observed(value: unknown): boolean {
   return list(value.ips, 64) && list(value.userAgents, 256);
 }
 
-const RULE_CONFIG_KEYS = new Set(['parameters', 'rulesHash']);
 function ruleConfig(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, RULE_CONFIG_KEYS)) return false;
   if (value.rulesHash !== undefined && !(typeof value.rulesHash === 'string' && /^[0-9a-f]{64}$/.test(value.rulesHash)))
@@ -113,14 +114,14 @@ function json(value: unknown, depth: number): boolean {
 
 /** Nested objects of a fixed shape, rebuilt in the schema's order; records keep the order they came in. */
 const NESTED: Partial<Record<string, (value: unknown) => unknown>> = {
-  entity: (v) => pick(v, ['type', 'id']),
-  evidence: (v) => (v as unknown[]).map((ref) => pick(ref, ['eventId', 'topic', 'partition', 'offset', 'time'])),
-  ruleConfig: (v) => pick(v, ['parameters', 'rulesHash']),
-  burst: (v) => pick(v, ['id', 'events', 'continuation']),
-  observed: (v) => pick(v, ['ips', 'userAgents']),
+  entity: (v) => pick(v, ENTITY_KEYS),
+  evidence: (v) => (v as unknown[]).map((ref) => pick(ref, REF_KEYS)),
+  ruleConfig: (v) => pick(v, RULE_CONFIG_KEYS),
+  burst: (v) => pick(v, BURST_KEYS),
+  observed: (v) => pick(v, OBSERVED_KEYS),
 };
 
-function pick(value: unknown, keys: readonly string[]): Record<string, unknown> {
+function pick(value: unknown, keys: ReadonlySet<string>): Record<string, unknown> {
   const from = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of keys) if (from[key] !== undefined) out[key] = from[key];

@@ -8,7 +8,8 @@ export const Category = z.enum(['security', 'availability', 'logging']);
 export type Category = z.infer<typeof Category>;
 
 /** SOC 2 Trust Services Criteria identifiers this project maps to, e.g. `CC7.2`, `A1.2`. */
-export const Criterion = z.string().regex(/^(CC\d\.\d|A1\.\d|C1\.\d|PI1\.\d|P\d\.\d)$/);
+export const CRITERION_PATTERN = /^(CC\d\.\d|A1\.\d|C1\.\d|PI1\.\d|P\d\.\d)$/;
+export const Criterion = z.string().regex(CRITERION_PATTERN);
 
 /** At most this many distinct IPs (and user agents) are carried by a detection or kept on an incident. */
 export const MAX_OBSERVED = 50;

@@ -116,7 +116,7 @@ export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<st
   return true;
 }
 
-const ENTITY_KEYS = new Set(['type', 'id']);
+export const ENTITY_KEYS: ReadonlySet<string> = new Set(['type', 'id']);
 export function entity(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, ENTITY_KEYS)) return false;
   return typeof value.type === 'string' && ENTITY_TYPES.has(value.type) && safeString(value.id, 1, 512);
