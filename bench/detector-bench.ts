@@ -72,6 +72,7 @@ export async function measureDetector(brokers: string[], redisUrl: string, prefi
       lastAt = performance.now();
       return result;
     },
+    release: (markers) => inner.release(markers),
   };
   const bus = new KafkaBus({ brokers, clientId: 'vigil-bench-detector', logger: silentLogger, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 });
   await bus.start();

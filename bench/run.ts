@@ -70,6 +70,7 @@ const kafka: KafkaEndpoint = process.env.KAFKA_BROKERS
 const figures: Record<string, number> = {};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
+const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 1 })}`;
 const results: Record<string, unknown> = {
   kafka: kafka.origin,
   brokers: kafka.brokers,
@@ -187,7 +188,7 @@ try {
         seconds: Number(values['sustain-seconds']),
         onStep: (step) =>
           console.log(
-            `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}`,
+            `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min`,
           ),
       });
     const rawLive = await sustainedRun('raw-consumer');
@@ -198,6 +199,12 @@ try {
     figures['detector.sustained_events_per_second'] = sustained.sustainedEventsPerSecond;
     figures['detector.peak_consumed_per_second'] = sustained.peakConsumedPerSecond;
     figures['detector.share_of_raw_consume'] = sustained.sustainedEventsPerSecond / raw.consumePerSecond;
+    // What the detector leaves in Redis at its sustained rate: state grows with new scopes, not with events.
+    const held = sustained.steps.filter((s) => s.bounded).at(-1);
+    if (held) {
+      figures['detector.redis_keys_growth_per_second'] = held.redisKeysPerSecond;
+      figures['detector.redis_memory_growth_mb_per_minute'] = (held.redisBytesPerSecond * 60) / 1e6;
+    }
     // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
     figures['detector.share_of_raw_live_consume'] =
       rawLive.sustainedEventsPerSecond > 0

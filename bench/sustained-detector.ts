@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { mixedEventJson } from './detector-bench';
 import { startServiceProcess, type ServiceProcess } from './detector-process';
@@ -13,6 +14,15 @@ export interface RateStep {
   lagMax: number;
   /** Lag stayed bounded: it ended below 2 s of the offered rate and did not trend upwards. */
   bounded: boolean;
+  /** How Redis grew over the step (keys and `used_memory`, per second): the state the detector leaves behind. */
+  redisKeysPerSecond: number;
+  redisBytesPerSecond: number;
+}
+
+/** Redis's key count and memory in use, for how the state grows while a step runs. */
+async function redisSize(redis: Redis): Promise<{ keys: number; bytes: number }> {
+  const [keys, memory] = await Promise.all([redis.dbsize(), redis.info('memory')]);
+  return { keys, bytes: Number(/used_memory:(\d+)/.exec(memory)?.[1] ?? 0) };
 }
 
 export interface SustainedFigures {
@@ -113,7 +123,8 @@ export async function measureSustainedDetector(options: {
   });
   const producer = kafka.producer();
   const admin = kafka.admin();
-  await Promise.all([producer.connect(), admin.connect()]);
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await Promise.all([producer.connect(), admin.connect(), redis.connect()]);
   const partitions = (await admin.fetchTopicOffsets(topic)).length;
   const index = { i: 0 };
   await producer.send({ topic, acks: -1, messages: [mixedEventJson(index.i++, runId, Date.now())] });
@@ -140,7 +151,7 @@ export async function measureSustainedDetector(options: {
       await new Promise((r) => setTimeout(r, 250));
     }
     for (const rate of options.rates) {
-      const start = await groupLag(admin, groupId, topic);
+      const [start, sizeBefore] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
       const startedAt = performance.now();
       const load = offerLoad(producer, topic, rate, runId, index);
       const samples: number[] = [];
@@ -150,7 +161,7 @@ export async function measureSustainedDetector(options: {
       }
       const sent = await load.stop();
       const seconds = (performance.now() - startedAt) / 1000;
-      const end = await groupLag(admin, groupId, topic);
+      const [end, sizeAfter] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
       const half = samples.slice(Math.floor(samples.length / 2));
       const lagMax = Math.max(...samples, end.lag);
       const rising = half.length > 2 && (half.at(-1) ?? 0) > 2 * (half[0] ?? 0) + rate * 0.5;
@@ -162,6 +173,8 @@ export async function measureSustainedDetector(options: {
         lagEnd: end.lag,
         lagMax,
         bounded: end.lag <= Math.max(rate * 2, 1000) && !rising,
+        redisKeysPerSecond: (sizeAfter.keys - sizeBefore.keys) / seconds,
+        redisBytesPerSecond: (sizeAfter.bytes - sizeBefore.bytes) / seconds,
       };
       steps.push(step);
       options.onStep?.(step);
@@ -172,6 +185,7 @@ export async function measureSustainedDetector(options: {
     }
   } finally {
     await detector.stop();
+    redis.disconnect();
     await Promise.all([producer.disconnect(), admin.disconnect()]);
   }
   const sustained = steps.filter((s) => s.bounded).map((s) => s.offered);

@@ -26,8 +26,12 @@ export async function startDetector(
   const logger = deps.logger.child({ service: 'detector' });
   const services = config.SERVICES_FILE ? loadServicesFile(config.SERVICES_FILE) : undefined;
   const load = () =>
-    loadRules(config.RULES_FILE, readSourceIntervals(config.SOURCES_FILE), config.RULES_DIR, services, (message) =>
-      logger.warn({ file: config.RULES_FILE }, message),
+    loadRules(
+      config.RULES_FILE,
+      readSourceIntervals(config.SOURCES_FILE),
+      config.RULES_DIR,
+      services,
+      (message) => logger.warn({ file: config.RULES_FILE }, message),
     );
   let rules = load();
   const topics = topicNames(config.TOPIC_PREFIX);
@@ -50,6 +54,7 @@ export async function startDetector(
   const detector = {
     processBatch: (messages: Parameters<typeof current.processBatch>[0]) => current.processBatch(messages),
     tick: () => current.tick(),
+    release: (markers: readonly string[]) => current.release(markers),
   };
   const reload = () => {
     try {

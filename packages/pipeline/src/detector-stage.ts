@@ -29,7 +29,11 @@ export interface BatchDetector {
   processBatch(items: BatchItem[]): Promise<{
     detections: Detection[];
     late: Array<{ event: VigilEvent; position: StreamPosition; reason: string }>;
+    /** Replay markers to release once the detections are durable. */
+    markers?: string[];
   }>;
+  /** Drops replay markers that a redelivery no longer needs (the detections behind them are published). */
+  release?(markers: readonly string[]): Promise<void>;
 }
 
 export interface DetectorStageOptions {
@@ -103,7 +107,11 @@ function mergedBatch(topic: string, messages: IncomingMessage[]): IncomingBatch 
   };
 }
 
-async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions, recent: RecentEvents): Promise<void> {
+async function handleEventBatch(
+  batch: IncomingBatch,
+  deps: DetectorStageOptions,
+  recent: RecentEvents,
+): Promise<void> {
   const items: BatchItem[] = [];
   const dead: StageDeadLetter[] = [];
   const receivedAt = new Date().toISOString();
@@ -116,20 +124,32 @@ async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions
       items.push({ event: decoded.value, position });
       recent.remember(decoded.value.id, decoded.text);
     } else {
-      dead.push({ stage: 'detector', kind: 'undecodable', reason: decoded.reason, errors: decoded.errors, receivedAt, raw: decoded.raw, origin: position });
+      dead.push({
+        stage: 'detector',
+        kind: 'undecodable',
+        reason: decoded.reason,
+        errors: decoded.errors,
+        receivedAt,
+        raw: decoded.raw,
+        origin: position,
+      });
     }
   }
 
   await withSpan(
     'detector.batch',
-    { 'messaging.batch.message_count': batch.messages.length, 'messaging.destination.partition.id': batch.partition },
+    {
+      'messaging.batch.message_count': batch.messages.length,
+      'messaging.destination.partition.id': batch.partition,
+    },
     async (span) => {
       const headers = injectTrace(context.active());
       // Detections are encoded (validated) inside the isolated work: an event whose detection the
       // schema refuses is that event's failure, not the partition's.
       const evaluate = async (slice: readonly BatchItem[]) => {
         const result = await deps.detector.processBatch([...slice]).catch((error: unknown) => {
-          if (classifyFailure(error) === 'transient') deps.metrics?.dependencyError('redis', 'detector.batch');
+          if (classifyFailure(error) === 'transient')
+            deps.metrics?.dependencyError('redis', 'detector.batch');
           throw error;
         });
         // Each detection carries the events behind it that are still at hand, for the register's evidence.
@@ -140,10 +160,20 @@ async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions
       };
       const { results, poisoned } = await isolateRecords(items, evaluate, deps.isolation);
       const detections = new Map<string, OutgoingMessage>();
+      const markers: string[] = [];
       for (const result of results) {
+        if (result.markers) markers.push(...result.markers);
         for (const [id, message] of result.messages) detections.set(id, message);
         for (const entry of result.late) {
-          dead.push({ stage: 'detector:late', kind: 'late', reason: entry.reason, source: entry.event.source, receivedAt, raw: entry.event, origin: entry.position });
+          dead.push({
+            stage: 'detector:late',
+            kind: 'late',
+            reason: entry.reason,
+            source: entry.event.source,
+            receivedAt,
+            raw: entry.event,
+            origin: entry.position,
+          });
         }
       }
       for (const { record, error, attempts } of poisoned) {
@@ -166,20 +196,47 @@ async function handleEventBatch(batch: IncomingBatch, deps: DetectorStageOptions
       const out = [...detections.values()];
       await Promise.all([
         out.length > 0 ? deps.bus.publish(deps.topics.detections, out) : undefined,
-        dead.length > 0 ? deps.bus.publish(deps.topics.eventsDlq, dead.map((d) => stageDeadLetter('eventsDlq', d))) : undefined,
+        dead.length > 0
+          ? deps.bus.publish(
+              deps.topics.eventsDlq,
+              dead.map((d) => stageDeadLetter('eventsDlq', d)),
+            )
+          : undefined,
       ]);
       countEvents(deps.metrics, items, dead);
       if (detections.size > 0) {
         deps.logger.info({ detections: [...detections.keys()] }, 'detections published');
         faultPoint('detector.after-publish');
       }
+      await releaseMarkers(deps, markers);
     },
     parent,
   );
 }
 
+/**
+ * The detections are durable: their replay markers are no longer needed. A failed release is not the
+ * batch's failure (the markers expire with their state), so it is logged and counted, never thrown.
+ */
+async function releaseMarkers(deps: DetectorStageOptions, markers: readonly string[]): Promise<void> {
+  if (markers.length === 0 || !deps.detector.release) return;
+  try {
+    await deps.detector.release(markers);
+  } catch (error) {
+    if (classifyFailure(error) === 'transient') deps.metrics?.dependencyError('redis', 'detector.release');
+    deps.logger.warn(
+      { err: error, markers: markers.length },
+      'burst markers not released; they expire with their state',
+    );
+  }
+}
+
 /** Per source: events evaluated (in), passed on (out), dead-lettered; undecodable records have no source. */
-function countEvents(metrics: VigilMetrics | undefined, items: readonly BatchItem[], dead: readonly StageDeadLetter[]): void {
+function countEvents(
+  metrics: VigilMetrics | undefined,
+  items: readonly BatchItem[],
+  dead: readonly StageDeadLetter[],
+): void {
   if (!metrics) return;
   const deadBySource = tally(dead.map((letter) => letter.source ?? 'unknown'));
   for (const [source, count] of tally(items.map((item) => item.event.source))) {

@@ -215,12 +215,12 @@ describe('detector.processBatch (Redis)', () => {
       failedSignIn('f1', 'frank@example.com', 1),
       failedSignIn('g0', 'gina@example.com', 2),
     ];
-    expect(await detector.processBatch(asMessages(file))).toEqual({ detections: [], late: [] });
+    expect(await detector.processBatch(asMessages(file))).toEqual({ detections: [], late: [], markers: [] });
     await detector.processBatch(
       asMessages([failedSignIn('f60', 'frank@example.com', 60), failedSignIn('g60', 'gina@example.com', 60)]),
     );
     const replay = await detector.processBatch(asMessages(file));
-    expect(replay).toEqual({ detections: [], late: [] });
+    expect(replay).toEqual({ detections: [], late: [], markers: [] });
     expect(logger.lines.filter((line) => line.msg === 'event not counted')).toEqual([]);
 
     // An event as old that was never counted is still reported as late, with the reason.
@@ -308,7 +308,7 @@ describe('detector.processBatch (Redis)', () => {
       signIn({ id: `s${i}`, user: `user${i % 50}@example.com`, at: i * SECOND, outcome: 'success' }),
     );
     const pipeline = vi.spyOn(redis, 'pipeline');
-    expect(await detector.processBatch(asMessages(signIns))).toEqual({ detections: [], late: [] });
+    expect(await detector.processBatch(asMessages(signIns))).toEqual({ detections: [], late: [], markers: [] });
     const [created] = pipeline.mock.results;
     // identity.deprovisioned-access (a sequence) and logging.source-silent (a deadline): one each.
     expect(created?.type === 'return' && created.value.length).toBe(2);

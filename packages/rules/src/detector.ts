@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { ALERT_GROUP_SCRIPT } from './alert-group';
 import { BURN_RATE_SCRIPT } from './burn-rate';
 import { coalesceContinuations } from './burst-detections';
+import { BurstMarkers, releaseBurstMarkers } from './burst-markers';
 import { CONSECUTIVE_STATE_SCRIPT } from './consecutive-state';
 import { COUNT_IN_WINDOW_SCRIPT } from './count-in-window';
 import { DEADLINE_SCRIPTS, claimDueDeadlines, commitDeadlines, deadlineKeys } from './deadline';
@@ -71,9 +72,15 @@ export interface LateEvent {
 }
 
 export interface BatchResult {
-  /** In stream order, each id once. A redelivered batch yields the same detections with the same ids. */
+  /**
+   * In stream order, each id once. A batch redelivered before `release` yields the same detections
+   * with the same ids; after it, a burst's later events are duplicates and yield no continuation again
+   * (the first one is durable by then), while a crossing still repeats its detection.
+   */
   detections: Detection[];
   late: LateEvent[];
+  /** The Redis keys of the replay markers of the batch's burst continuations; see `Detector.release`. */
+  markers: string[];
 }
 
 /** What one tick fired. */
@@ -101,6 +108,12 @@ export interface Detector {
    * nothing claimed that a later tick would not fire again.
    */
   tick(): Promise<TickResult>;
+  /**
+   * Drops a batch's burst markers (`BatchResult.markers`). Call once its detections are durable
+   * (published), never before: until then a redelivery needs them to repeat its continuations. A release
+   * that fails or never comes costs memory until the state expires, nothing else.
+   */
+  release(markers: readonly string[]): Promise<void>;
 }
 
 interface Evaluation {
@@ -134,7 +147,14 @@ export function createDetector(options: DetectorOptions): Detector {
   async function run(messages: readonly BatchMessage[]): Promise<BatchResult> {
     const nowMs = clock.now();
     const batch = new RedisBatch(redis, DETECTOR_SCRIPTS);
-    const env: BatchEnv = { batch, nowMs, settings, armedUpTo: new Map(), armTouched: new Set() };
+    const env: BatchEnv = {
+      batch,
+      nowMs,
+      settings,
+      armedUpTo: new Map(),
+      armTouched: new Set(),
+      markers: new BurstMarkers(),
+    };
     const lateRules = new Map<number, LateEvent['rules']>();
     const futureReasons = new Map<number, string>();
     const evaluations: Evaluation[] = [];
@@ -216,7 +236,7 @@ export function createDetector(options: DetectorOptions): Detector {
     }
     for (const entry of late)
       logger.warn({ eventId: entry.event.id, reason: entry.reason }, 'event not counted');
-    return { detections: out, late };
+    return { detections: out, late, markers: env.markers.list() };
   }
 
   async function runTick(): Promise<TickResult> {
@@ -267,6 +287,7 @@ export function createDetector(options: DetectorOptions): Detector {
   }
 
   return {
+    release: (markers) => releaseBurstMarkers(redis, markers),
     tick() {
       if (timerRules.length === 0)
         return Promise.resolve({ detections: [], commit: () => Promise.resolve() });
@@ -282,7 +303,7 @@ export function createDetector(options: DetectorOptions): Detector {
       });
     },
     processBatch(messages) {
-      if (messages.length === 0) return Promise.resolve({ detections: [], late: [] });
+      if (messages.length === 0) return Promise.resolve({ detections: [], late: [], markers: [] });
       return withSpan('detector.process_batch', { 'vigil.batch.size': messages.length }, async (span) => {
         try {
           const result = await run(messages);

@@ -3,6 +3,7 @@ import { alertGroup } from './alert-group';
 import { burnRate, burnRateSignature } from './burn-rate';
 import { consecutiveState } from './consecutive-state';
 import { countInWindow } from './count-in-window';
+import type { BurstMarkers } from './burst-markers';
 import { armDeadline, deadlineKeys, type DeadlineKeys, type DeadlineResult } from './deadline';
 import { distinctCount } from './distinct-count';
 import { observedOf, type StreamPosition } from './evidence';
@@ -59,6 +60,8 @@ export interface BatchEnv {
   armedUpTo: Map<string, number>;
   /** Rule and scope pairs this batch already asked to arm, for `arm-if-absent`. */
   armTouched: Set<string>;
+  /** The replay markers of the batch's burst continuations, released once its detections are durable. */
+  markers: BurstMarkers;
 }
 
 const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
@@ -118,8 +121,9 @@ export class EventContext implements RuleContext {
   }
 
   countInWindow(spec: Parameters<RuleContext['countInWindow']>[0]) {
+    const keys = this.keysFor(spec.scope);
     return countInWindow(this.batch, {
-      keys: this.keysFor(spec.scope),
+      keys,
       ...this.stateFacts(),
       observed: observedOf(this.message.event),
       windowMs: spec.windowMs,
@@ -127,7 +131,7 @@ export class EventContext implements RuleContext {
       threshold: spec.threshold,
       maxEvidence: spec.maxEvidence,
       stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
-    });
+    }).then((reply) => this.env.markers.note(reply, keys, this.message.event.id));
   }
 
   consecutiveState(spec: Parameters<RuleContext['consecutiveState']>[0]) {
@@ -160,8 +164,9 @@ export class EventContext implements RuleContext {
   }
 
   distinctCount(spec: Parameters<RuleContext['distinctCount']>[0]) {
+    const keys = this.keysFor(spec.scope);
     return distinctCount(this.batch, {
-      keys: this.keysFor(spec.scope),
+      keys,
       ...this.stateFacts(),
       observed: observedOf(this.message.event),
       value: spec.value,
@@ -170,7 +175,7 @@ export class EventContext implements RuleContext {
       threshold: spec.threshold,
       maxEvidence: spec.maxEvidence,
       stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
-    });
+    }).then((reply) => this.env.markers.note(reply, keys, this.message.event.id));
   }
 
   burnRate(spec: Parameters<RuleContext['burnRate']>[0]) {

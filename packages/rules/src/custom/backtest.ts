@@ -65,6 +65,7 @@ export async function runBacktest(
     const result = await detector.processBatch(messages);
     detections.push(...result.detections);
     late.push(...result.late);
+    await detector.release(result.markers);
     const tick = await detector.tick();
     detections.push(...tick.detections);
     await tick.commit();
