@@ -1,4 +1,5 @@
 import { LUA_HELPERS } from './lua-helpers';
+import { COUNTED_IDS_KEPT } from './window-reply';
 
 /**
  * Error-budget burn rate over several windows, one call per event. Atomic: the count, the window
@@ -9,7 +10,8 @@ import { LUA_HELPERS } from './lua-helpers';
  * newest event's bucket), moved forward as event time advances, so an event costs the same whatever
  * the windows' lengths.
  *
- * KEYS: 1 seen (zset: event id -> event time; ids within the lateness, to count each event once),
+ * KEYS: 1 seen (zset: event id -> event time; ids within the lateness, and beyond it the newest
+ *       COUNTED_IDS_KEPT, to count each event once and tell a replay of one counted long ago from a late one),
  *       2 data (hash: 'newest', 'level', 'since', 'ev' (recent bad events as evidence JSON),
  *       'g<i>' / 'b<i>' window sums, '<bucket ms>:<bucket index><g|b>' bucket counts),
  *       3 this event's replay record.
@@ -185,7 +187,9 @@ for i = 1, k do
 end
 redis.call('HSET', data_key, unpack(update))
 if cleared then redis.call('HDEL', data_key, 'since') end
-redis.call('ZREMRANGEBYSCORE', seen_key, '-inf', '(' .. num(top - L))
+local old_ids = redis.call('ZCOUNT', seen_key, '-inf', '(' .. num(top - L))
+local removable = math.min(old_ids, redis.call('ZCARD', seen_key) - ${COUNTED_IDS_KEPT})
+if removable > 0 then redis.call('ZREMRANGEBYRANK', seen_key, 0, removable - 1) end
 redis.call('PEXPIRE', seen_key, ARGV[9])
 redis.call('PEXPIRE', data_key, ARGV[9])
 

@@ -159,6 +159,19 @@ describe('burn rate (Redis)', () => {
     });
   });
 
+  test('a check counted long ago and delivered again is a duplicate, not late; the ids kept stay bounded', async ({
+    redis,
+    uid,
+  }) => {
+    const s = service(redis, uid, 'replayed');
+    await s.checks(goodEveryMinute('g', 0, 2_100));
+    expect(await s.check('g500', true, 500)).toEqual({ kind: 'duplicate' });
+    expect(await s.check('never', true, 5)).toEqual({ kind: 'late', newestMs: T0 + 2_100 * MINUTE });
+    // The newest 2,000 ids (past the lateness), so the oldest of 2,101 are forgotten and late again.
+    expect(await redis.zcard(`${s.keys.base}:seen`)).toBe(2_000);
+    expect(await s.check('g0', true, 0)).toEqual({ kind: 'late', newestMs: T0 + 2_100 * MINUTE });
+  });
+
   test('a ticket escalates to a page on the same episode; dropping back to ticket says nothing', async ({
     redis,
     uid,

@@ -7,12 +7,14 @@ import { LUA_HELPERS } from './lua-helpers';
  * KEYS: 1 checks (zset: 'u:<event id>' or 'd:<event id>' -> event time ms), 2 state (hash: newest,
  *       status, since, sinceRef, cause, first, regions, 'r:<region>' (that region's latest check),
  *       'p:<event id>' (stream position of each retained check), and in commitment mode pStart,
- *       pDown, breached), 3 this event's replay record.
+ *       pDown, breached), 3 this event's replay record, 4 counted (zset: ids of checks trimmed from
+ *       1 -> event time, the newest ARGV 18).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 '1' when the check succeeded else '0',
  *       5 consecutive failures to go down, 6 allowed lateness ms, 7 detected-at ms, 8 state TTL ms,
  *       9 replay record TTL ms, 10 region ('' for none), 11 failing regions to go down (0: off),
  *       12 region window ms, 13 '1' for commitment mode, 14 period start ms, 15 period end ms,
- *       16 commitment (availability ratio), 17 basis: 'elapsed' or 'period'.
+ *       16 commitment (availability ratio), 17 basis: 'elapsed' or 'period', 18 how many trimmed ids
+ *       to keep.
  *
  * Replies: {'replayed', record} | {'duplicate'} | {'late', newest} | {'unchanged', status}
  *          | {'transition', record} | {'breach', record} (commitment mode: only breaches are records).
@@ -28,7 +30,7 @@ import { LUA_HELPERS } from './lua-helpers';
  * period start and the first check seen) or over the whole period ('period').
  */
 export const CONSECUTIVE_STATE_LUA = `${LUA_HELPERS}
-local checks_key, state_key, replay_key = KEYS[1], KEYS[2], KEYS[3]
+local checks_key, state_key, replay_key, counted_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, t, pos = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local ok = ARGV[4] == '1'
 local N, L = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -49,7 +51,11 @@ if redis.call('HEXISTS', state_key, 'p:' .. id) == 1 then return replay_or('dupl
 local state = redis.call('HMGET', state_key, 'newest', 'status', 'since', 'sinceRef', 'first', 'regions',
   'pStart', 'pDown', 'breached', 'r:' .. region)
 local newest = tonumber(state[1])
-if newest and t < newest - L then return replay_or('late', state[1]) end
+if newest and t < newest - L then
+  -- A check counted long ago (a redelivery after its partition moved on) is a duplicate, not late.
+  if redis.call('ZSCORE', counted_key, id) then return replay_or('duplicate') end
+  return replay_or('late', state[1])
+end
 
 local member = (ok and 'u:' or 'd:') .. id
 redis.call('ZADD', checks_key, t, member)
@@ -212,9 +218,16 @@ if closed then redis.call('HDEL', state_key, 'sinceRef') end
 local old = redis.call('ZCOUNT', checks_key, '-inf', '(' .. num(newest - L))
 local removable = math.min(old, redis.call('ZCARD', checks_key) - N)
 if removable > 0 then
-  local gone = redis.call('ZRANGE', checks_key, 0, removable - 1)
-  for i, m in ipairs(gone) do gone[i] = 'p:' .. string.sub(m, 3) end
-  hdel_all(state_key, gone)
+  local gone = redis.call('ZRANGE', checks_key, 0, removable - 1, 'WITHSCORES')
+  local fields, counted = {}, {}
+  for i = 1, #gone, 2 do
+    local check_id = string.sub(gone[i], 3)
+    fields[#fields + 1] = 'p:' .. check_id
+    counted[#counted + 1] = check_id
+    counted[#counted + 1] = gone[i + 1]
+  end
+  remember_counted(counted_key, counted, tonumber(ARGV[18]), ARGV[8])
+  hdel_all(state_key, fields)
   redis.call('ZREMRANGEBYRANK', checks_key, 0, removable - 1)
 end
 redis.call('PEXPIRE', checks_key, ARGV[8])

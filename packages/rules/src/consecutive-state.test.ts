@@ -167,6 +167,21 @@ describe('consecutive state (Redis)', () => {
     });
   });
 
+  test('a check counted long ago and delivered again is a duplicate, not late; one never counted is late', async ({
+    redis,
+    uid,
+  }) => {
+    const s = tracker(redis, uid);
+    for (let i = 0; i <= 20; i++) await s.check(`ok${i}`, i * 30, true);
+    // ok0 left the retained checks long ago (only the lateness and the latest 3 stay); it is remembered.
+    expect(await redis.hexists(`${s.keys.base}:state`, 'p:ok0')).toBe(0);
+    expect(await s.check('ok0', 0, true)).toEqual({ kind: 'duplicate' });
+    expect(await s.check('never', 0, true)).toEqual({ kind: 'late', newestMs: T0 + 600 * SECOND });
+    // Bounded like the windowed rules: the newest 2,000 trimmed ids, for as long as the state lives.
+    expect(await redis.zcard(`${s.keys.base}:counted`)).toBeLessThanOrEqual(2_000);
+    expect(await redis.pttl(`${s.keys.base}:counted`)).toBeGreaterThan(0);
+  });
+
   test('a late failure completes a run and is the trigger', async ({ redis, uid }) => {
     const s = tracker(redis, uid);
     await s.check('f0', 0, false);

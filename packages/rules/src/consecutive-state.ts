@@ -4,10 +4,11 @@ import { CONSECUTIVE_STATE_LUA } from './consecutive-state.lua';
 import { StoredEvidence, encodePosition, toEvidenceRef, type StreamPosition } from './evidence';
 import { replyStrings, type LuaScript, type RedisBatch } from './redis-batch';
 import type { ScopeKeys } from './state-keys';
+import { COUNTED_IDS_KEPT } from './window-reply';
 
 export const CONSECUTIVE_STATE_SCRIPT: LuaScript = {
   name: 'vigilConsecutiveState',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   lua: CONSECUTIVE_STATE_LUA,
 };
 
@@ -183,7 +184,7 @@ export function consecutiveState(
   const { commitment } = input;
   return batch.run(
     CONSECUTIVE_STATE_SCRIPT,
-    [`${base}:checks`, `${base}:state`, input.keys.replayRecord(input.eventId)],
+    [`${base}:checks`, `${base}:state`, input.keys.replayRecord(input.eventId), `${base}:counted`],
     [
       input.eventId,
       input.eventTimeMs,
@@ -202,6 +203,7 @@ export function consecutiveState(
       commitment?.periodEndMs ?? 0,
       commitment?.ratio ?? 0,
       commitment?.basis ?? 'elapsed',
+      COUNTED_IDS_KEPT,
     ],
     (reply) => parseReply(reply, commitment !== undefined),
   );

@@ -84,6 +84,12 @@ export async function runFixture(
           `step ${index}: the redelivered batch emitted ${ids(again.detections)}, first ${ids(first.detections)}`,
         );
       }
+      // Nor does it call late what it counted: a crash must not fill the dead-letter topic.
+      if (!isDeepStrictEqual(again.late, first.late)) {
+        problems.push(
+          `step ${index}: the redelivered batch called ${again.late.length} events late, first ${first.late.length}`,
+        );
+      }
       // Published now: the markers go. A redelivery may repeat what was published (a crossing does), byte
       // for byte, or leave out what hung on a marker (a continuation): it is durable already. Nothing new.
       await detector.release(again.markers);
