@@ -1,6 +1,7 @@
 import { describe, expect, test } from '../../../test/fixtures/services';
 import { firingDetection } from './detection-fixtures';
-import { UnknownNotificationError } from './notification-outbox';
+import type { Pool } from 'pg';
+import { UnknownNotificationError, loadForDelivery } from './notification-outbox';
 import { migratedStore, registerCounts } from './store-test-helpers';
 
 describe('PgIncidentStore as the notification outbox', () => {
@@ -90,6 +91,44 @@ describe('PgIncidentStore as the notification outbox', () => {
       'notified',
       'notified',
     ]);
+  });
+
+  test('an update loaded while the opening message is recorded sees it pending or sees its message, never neither', async ({
+    database,
+  }) => {
+    const { store } = await migratedStore(database.pool);
+    // The opening delivery commits after each of loadForDelivery's reads in turn.
+    for (const after of [1, 2, 3]) {
+      const user = `u${after}@example.com`;
+      const detection = (id: string) =>
+        firingDetection({
+          id,
+          dedupKey: `identity.brute-force:user:${user}`,
+          entity: { type: 'user', id: user },
+        });
+      const opened = await store.applyDetection(detection(`r${after}-1`));
+      const updated = await store.applyDetection(detection(`r${after}-2`));
+      const openedId = opened.notifications[0]?.id ?? '';
+      const updatedId = updated.notifications[0]?.id ?? '';
+      expect(updated.notifications[0]?.kind).toBe('updated');
+      let reads = 0;
+      const racing = {
+        query: async (...args: Parameters<Pool['query']>) => {
+          const result = await (database.pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (++reads === after)
+            await store.recordDelivery(openedId, [
+              { method: 'chat.postMessage', channel: 'C1', ts: `${after}00.1`, text: `INC opened` },
+            ]);
+          return result;
+        },
+      } as unknown as Pool;
+      const loaded = await loadForDelivery(racing, updatedId);
+      expect(reads, `opening recorded after read ${after}`).toBe(3);
+      // Either the update waits for the opening, or it knows the message to update: never a second post.
+      const waits = (loaded?.earlierPending ?? 0) > 0;
+      expect(waits || loaded?.incident.slack !== null, `opening recorded after read ${after}`).toBe(true);
+      expect(waits).toBe(after > 1);
+    }
   });
 
   test('failures are counted; the final one makes the notification dead and says so in the timeline', async ({

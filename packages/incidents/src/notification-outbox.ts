@@ -27,17 +27,21 @@ export async function loadForDelivery(
   ]);
   const notification = notifications.rows[0];
   if (!notification) return null;
+  // The earlier notifications are counted before the incident is read: one that was delivered meanwhile
+  // (its message and its status commit together) is then both not counted and in the incident read after,
+  // so a caller never sees "nothing earlier pending" beside an incident without its first message. In the
+  // other order an update could post a second top-level message (seen when Redis lost the order index).
+  const earlier = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM notifications
+      WHERE incident_id = $1 AND status = 'pending' AND position < $2`,
+    [notification.incident_id, notification.position],
+  );
   // Read after the notification, so the incident is at least as new as the change that caused it.
   const incidents = await pool.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [
     notification.incident_id,
   ]);
   const incident = incidents.rows[0];
   if (!incident) return null;
-  const earlier = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM notifications
-      WHERE incident_id = $1 AND status = 'pending' AND position < $2`,
-    [notification.incident_id, notification.position],
-  );
   return {
     notification: toNotificationRecord(notification),
     incident: toIncidentRecord(incident),
