@@ -222,6 +222,7 @@ async function releaseMarkers(deps: DetectorStageOptions, markers: readonly stri
   if (markers.length === 0 || !deps.detector.release) return;
   try {
     await deps.detector.release(markers);
+    faultPoint('detector.after-release');
   } catch (error) {
     if (classifyFailure(error) === 'transient') deps.metrics?.dependencyError('redis', 'detector.release');
     deps.logger.warn(

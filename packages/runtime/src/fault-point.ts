@@ -8,6 +8,8 @@
 export const FAULT_POINTS = [
   /** Detector: detections published to Kafka, the batch's offsets not yet committed. */
   'detector.after-publish',
+  /** Detector: detections published and the batch's burst markers released, offsets not yet committed. */
+  'detector.after-release',
   /** Alerter: the incident change and its notifications committed in PostgreSQL, not yet enqueued, the offset not committed. */
   'alerter.after-register-write',
   /** Alerter: Slack answered a new message, the delivery journal does not have it yet. */
@@ -40,7 +42,8 @@ export function armFaultPoint(env: NodeJS.ProcessEnv = process.env): FaultPointN
     throw new Error(`VIGIL_FAULT_POINT=${point} is not a fault point (${FAULT_POINTS.join(', ')})`);
   }
   const atVisit = Number(env.VIGIL_FAULT_AFTER ?? '1');
-  if (!Number.isInteger(atVisit) || atVisit < 1) throw new Error(`VIGIL_FAULT_AFTER=${env.VIGIL_FAULT_AFTER} is not a positive integer`);
+  if (!Number.isInteger(atVisit) || atVisit < 1)
+    throw new Error(`VIGIL_FAULT_AFTER=${env.VIGIL_FAULT_AFTER} is not a positive integer`);
   armed = { point: point as FaultPointName, atVisit, visits: 0 };
   return armed.point;
 }
