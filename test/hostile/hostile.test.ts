@@ -103,8 +103,10 @@ function onTheWire(name: string, body: Buffer, rand: Rand): Buffer {
 }
 
 interface Answer {
+  /** 0: no answer at all (the connection failed or was reset); the case is a failure, named with its error. */
   status: number;
   body: { rejected?: number; error?: { code?: string } } | undefined;
+  transportError?: string;
 }
 
 /** A vendors file, so the vendor routes are served (the seed incident's source is none of the vendor's). */
@@ -135,8 +137,16 @@ async function inParallel<T>(count: number, width: number, run: (i: number) => P
 }
 
 async function send(url: string, init: RequestInit): Promise<Answer> {
-  const res = await fetch(url, init);
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, init);
+    text = await res.text();
+  } catch (error) {
+    // Kept as this case's result, so a reset names the input that caused it instead of failing the whole run.
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { status: 0, body: undefined, transportError: `${String(error)} (${cause?.code ?? cause?.message ?? 'no cause'})` };
+  }
   let body: Answer['body'];
   try {
     body = JSON.parse(text) as Answer['body'];
@@ -147,7 +157,9 @@ async function send(url: string, init: RequestInit): Promise<Answer> {
 }
 
 function failures(results: Array<{ name: string; answer: Answer }>): string[] {
-  return results.filter((r) => r.answer.status >= 500).map((r) => `${r.answer.status} for ${r.name}: ${JSON.stringify(r.answer.body)}`);
+  return results
+    .filter((r) => r.answer.status >= 500 || r.answer.status === 0)
+    .map((r) => `${r.answer.status} for ${r.name}: ${r.answer.transportError ?? JSON.stringify(r.answer.body)}`);
 }
 
 beforeAll(async () => {
