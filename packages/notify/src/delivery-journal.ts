@@ -1,7 +1,7 @@
 import type { DeliveredMessage } from '@vigil/incidents';
 import type { Redis } from 'ioredis';
 import type { StepName } from './delivery-plan';
-import { execOrThrow } from './redis-exec';
+import { execOrThrow } from '@vigil/runtime';
 
 const STEP_NAMES: ReadonlySet<string> = new Set<StepName>(['post', 'update', 'reply', 'log']);
 

@@ -1,7 +1,7 @@
 import type { NotificationRecord } from '@vigil/incidents';
 import type { NotificationKind } from '@vigil/schema';
 import type { Redis } from 'ioredis';
-import { execOrThrow } from './redis-exec';
+import { execOrThrow } from '@vigil/runtime';
 
 /** BullMQ job states, plus `missing` when no job with that id exists. */
 export type JobStateName =

@@ -1,3 +1,4 @@
+import { execOrThrow } from '@vigil/runtime';
 import type { Redis } from 'ioredis';
 import type { ScopeKeys } from './state-keys';
 import type { WindowReply } from './window-reply';
@@ -49,7 +50,5 @@ export async function releaseBurstMarkers(redis: Redis, markers: readonly string
   for (const keys of byScope.values()) {
     for (let i = 0; i < keys.length; i += KEYS_PER_CALL) pipeline.unlink(...keys.slice(i, i + KEYS_PER_CALL));
   }
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([error]) => error);
-  if (failed?.[0]) throw failed[0];
+  await execOrThrow(pipeline);
 }

@@ -17,3 +17,5 @@ export { runEvery } from './interval-loop';
 export { createIfMissing } from './create-if-missing';
 export type { SqlRunner } from './create-if-missing';
 export { LruMap } from './lru-map';
+export { execOrThrow } from './redis-exec';
+export type { ExecChain } from './redis-exec';
