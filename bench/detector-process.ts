@@ -10,6 +10,8 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Resolves when a log line matching `pattern` appears. */
   logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** The newest line of recent output matching `pattern`, if any. */
+  latest(pattern: RegExp): string | undefined;
 }
 
 /** Service processes still running: killed if the bench process exits without stopping them (a crash). */
@@ -65,6 +67,12 @@ export function startServiceProcess(
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
+    },
+    latest(pattern) {
+      return log
+        .split('\n')
+        .reverse()
+        .find((line) => pattern.test(line));
     },
     logged(pattern, timeoutMs = 60_000) {
       if (pattern.test(log)) return Promise.resolve();

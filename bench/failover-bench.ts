@@ -21,6 +21,36 @@ async function committed(
   return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
 
+/** The partitions of `topic` a detector process last logged as its own ('joined consumer group'). */
+function owned(member: ServiceProcess, topic: string): number[] {
+  const line = member.latest(/joined consumer group/);
+  if (!line) return [];
+  try {
+    const entry = JSON.parse(line) as { assignment?: Record<string, number[]> };
+    return entry.assignment?.[topic] ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Waits until the members' logged assignments split the topic's partitions among all of them, none
+ * twice, none left out, so that a kill takes partitions with it (a member flapping out of the group on a
+ * too-short session timeout would make a kill cost nothing and the figure meaningless).
+ */
+async function settled(group: ServiceProcess[], topic: string, partitions: number, capMs: number): Promise<void> {
+  const t0 = performance.now();
+  let last = '';
+  while (performance.now() - t0 < capMs) {
+    const shares = group.map((member) => owned(member, topic));
+    const all = shares.flat();
+    last = shares.map((p) => `[${p.join(',')}]`).join(' ');
+    if (shares.every((p) => p.length > 0) && all.length === partitions && new Set(all).size === partitions) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`failover bench: the group did not settle with ${group.length} members (last assignments: ${last})`);
+}
+
 /** Waits until every partition's committed offset moved past where it was at `since`; returns ms since `t0`. */
 async function allMoving(
   admin: ReturnType<Kafka['admin']>,
@@ -86,12 +116,17 @@ export async function measureFailover(options: {
       started.push(member);
       await member.logged(/detector consuming/);
     }
-    // Settled: both members own partitions and every partition moves.
+    // Settled: all three members own partitions and every partition moves.
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions.length ?? 0;
+    await settled(started, topic, partitions, 120_000);
     await allMoving(admin, groupId, topic, performance.now(), 120_000);
+    await settled(started, topic, partitions, 1_000);
     let t0 = performance.now();
     await started[0]?.kill();
     const resumeMs = await allMoving(admin, groupId, topic, t0, 120_000);
     await allMoving(admin, groupId, topic, performance.now(), 60_000);
+    await settled(started.slice(1), topic, partitions, 60_000);
     t0 = performance.now();
     const stopping = started[1]?.stop();
     const gracefulResumeMs = await allMoving(admin, groupId, topic, t0, 120_000);

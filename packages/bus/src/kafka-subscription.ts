@@ -57,7 +57,8 @@ export class KafkaSubscription implements Subscription {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.crashes = 0;
       this.handler.onAssigned(payload.memberAssignment);
-      this.log.debug({ assignment: payload.memberAssignment }, 'joined consumer group');
+      // Info: one line per rebalance, so an operator (and the failover bench) sees who owns what.
+      this.log.info({ assignment: payload.memberAssignment }, 'joined consumer group');
     });
   }
 

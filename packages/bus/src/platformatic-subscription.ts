@@ -162,7 +162,7 @@ export class PlatformaticSubscription implements Subscription {
       this.partitions.delete(key);
       this.commits.forget(key);
     }
-    this.log.debug({ assigned: [...assigned] }, 'joined consumer group');
+    this.log.info({ assigned: [...assigned] }, 'joined consumer group');
     if (added.length > 0) this.positions = this.loadPositions(added);
   }
 
