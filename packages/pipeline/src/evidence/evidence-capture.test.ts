@@ -86,7 +86,36 @@ describe('evidence capture in the detector', () => {
     expect(recent.size).toBe(3);
     for (let round = 0; round < 5_000; round++) recent.remember(`okta:${round % 3}`, text(event(round % 3)));
     expect(recent.size).toBe(3);
+    // Remembering the same few again and again does not grow the ring of places.
+    const roomy = new RecentEvents(1_000_000);
+    for (let round = 0; round < 50_000; round++) roomy.remember(`okta:${round % 3}`, text(event(round % 3)));
+    expect(roomy.size).toBe(3);
+    expect(roomy.slots).toBeLessThanOrEqual(4096);
     expect([0, 1, 2].every((n) => recent.text(`okta:${n}`) !== undefined)).toBe(true);
+  });
+
+  test('over many thousands of events, some remembered again, it keeps exactly the newest that fit its budget', () => {
+    // The reference: a plain list, newest last, an id remembered again moved to the end.
+    const budget = 50_000;
+    const recent = new RecentEvents(budget);
+    let reference: Array<{ id: string; length: number }> = [];
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    for (let step = 0; step < 20_000; step++) {
+      // Mostly new ids, some ids from the last few hundred again, sizes from 10 to 400 characters.
+      const id = random() < 0.2 ? `e${Math.max(0, step - Math.floor(random() * 400))}` : `e${step}`;
+      const length = 10 + Math.floor(random() * 390);
+      recent.remember(id, 'x'.repeat(length));
+      reference = reference.filter((e) => e.id !== id);
+      reference.push({ id, length });
+      let total = reference.reduce((sum, e) => sum + e.length, 0);
+      while (total > budget) total -= reference.shift()!.length;
+      if (step % 1_000 === 999) {
+        expect(recent.size).toBe(reference.length);
+        expect(reference.every((e) => recent.text(e.id)?.length === e.length)).toBe(true);
+        expect(recent.text(`e${step - 5_000}`) === undefined || reference.some((e) => e.id === `e${step - 5_000}`)).toBe(true);
+      }
+    }
   });
 
   test('a detection carries the events it still finds, within its limits, and passes its own schema', () => {

@@ -22,15 +22,19 @@ export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
  * where a string is one.
  */
 export class RecentEvents {
-  private readonly events = new Map<string, { text: string; seq: number }>();
+  /** Each remembered id's place: an absolute position in the ring below. */
+  private readonly places = new Map<string, number>();
   /**
-   * Ids in the order they were remembered, oldest at `head`; an entry whose `seq` no longer matches the
-   * map's was remembered again since. Evicting from a Map's front instead leaves deleted slots that every
-   * new iteration walks past again, which took a fifth of a busy detector's CPU.
+   * A ring of ids and texts in the order they were remembered, oldest at `start`, as two flat arrays (no
+   * object per event for the collector to trace). A place left empty was remembered again since: a later
+   * place holds it. Evicting from a Map's front instead leaves deleted slots that every new iteration walks
+   * past again, which took a fifth of a busy detector's CPU.
    */
-  private order: Array<{ id: string; seq: number }> = [];
-  private head = 0;
-  private seq = 0;
+  private ids: Array<string | undefined> = new Array<string | undefined>(1024);
+  private texts: Array<string | undefined> = new Array<string | undefined>(1024);
+  private mask = 1023;
+  private start = 0;
+  private end = 0;
   private bytes = 0;
 
   constructor(private readonly maxBytes: number = DEFAULT_RECENT_EVENT_BYTES) {}
@@ -39,37 +43,68 @@ export class RecentEvents {
   remember(id: string, text: string): void {
     const bytes = text.length;
     if (this.maxBytes <= 0 || bytes > this.maxBytes) return;
-    const known = this.events.get(id);
-    if (known) this.bytes -= known.text.length;
-    const seq = ++this.seq;
-    this.events.set(id, { text, seq });
-    this.order.push({ id, seq });
+    const known = this.places.get(id);
+    if (known !== undefined) {
+      const slot = known & this.mask;
+      this.bytes -= this.texts[slot]!.length;
+      this.ids[slot] = undefined;
+      this.texts[slot] = undefined;
+    }
+    if (this.end - this.start > this.mask) this.resize();
+    const slot = this.end & this.mask;
+    this.ids[slot] = id;
+    this.texts[slot] = text;
+    this.places.set(id, this.end++);
     this.bytes += bytes;
-    while (this.bytes > this.maxBytes && this.head < this.order.length) {
-      const oldest = this.order[this.head++]!;
-      const entry = this.events.get(oldest.id);
-      if (entry?.seq !== oldest.seq) continue; // remembered again since: a later place in `order` holds it
-      this.events.delete(oldest.id);
-      this.bytes -= entry.text.length;
+    while (this.bytes > this.maxBytes) {
+      const oldest = this.start++ & this.mask;
+      const oldId = this.ids[oldest];
+      if (oldId === undefined) continue; // remembered again since
+      this.places.delete(oldId);
+      this.bytes -= this.texts[oldest]!.length;
+      this.ids[oldest] = undefined;
+      this.texts[oldest] = undefined;
     }
-    const waiting = this.order.length - this.head;
-    if (waiting > 2 * this.events.size + 1024) {
-      // Mostly ids remembered again: keep each id's latest place only.
-      this.order = this.order.slice(this.head).filter((e) => this.events.get(e.id)?.seq === e.seq);
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
+  }
+
+  /**
+   * When the ring is full: moves the live entries, in order, to the front of a ring with room for twice as
+   * many, dropping the places left empty by ids remembered again (so those never grow it).
+   */
+  private resize(): void {
+    const live = this.places.size;
+    let capacity = 1024;
+    while (capacity < 2 * live + 2) capacity *= 2;
+    const ids = new Array<string | undefined>(capacity);
+    const texts = new Array<string | undefined>(capacity);
+    let at = 0;
+    for (let place = this.start; place < this.end; place++) {
+      const id = this.ids[place & this.mask];
+      if (id === undefined) continue;
+      ids[at] = id;
+      texts[at] = this.texts[place & this.mask];
+      this.places.set(id, at++);
     }
+    this.ids = ids;
+    this.texts = texts;
+    this.mask = capacity - 1;
+    this.start = 0;
+    this.end = at;
   }
 
   /** The event's JSON text as remembered. */
   text(id: string): string | undefined {
-    return this.events.get(id)?.text;
+    const place = this.places.get(id);
+    return place === undefined ? undefined : this.texts[place & this.mask];
   }
 
   get size(): number {
-    return this.events.size;
+    return this.places.size;
+  }
+
+  /** Slots the ring holds, used or not: what the memory costs beyond the texts. */
+  get slots(): number {
+    return this.mask + 1;
   }
 }
 
