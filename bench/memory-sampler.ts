@@ -26,9 +26,17 @@ export interface MemorySummary {
     externalStartMb: number;
     externalEndMb: number;
   }>;
+  /**
+   * Every sample of the pipeline's processes, so growth that levels off can be told from a leak: minutes
+   * since the start, each process's RSS, and its V8 heap used when its `/metrics` answered near then.
+   */
+  pipelineSeries?: Array<{ minute: number; processRssMb: number[]; processHeapMb?: number[] }>;
+  /** Least-squares slope of each pipeline process's RSS over the second half, MB per minute. */
+  pipelineProcessRssSlopeMbPerMin?: number[];
 }
 
 interface HeapReading {
+  t: number;
   heap: number[];
   external: number[];
 }
@@ -100,7 +108,7 @@ export function startMemorySampler(intervalMs: number): {
     if (metricsUrls.length === 0) return;
     void Promise.all(metricsUrls.map(readHeap)).then((readings) => {
       if (readings.every((r) => r !== undefined))
-        heapReadings.push({ heap: readings.map((r) => r!.heap), external: readings.map((r) => r!.external) });
+        heapReadings.push({ t: Date.now(), heap: readings.map((r) => r!.heap), external: readings.map((r) => r!.external) });
     });
   };
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -148,6 +156,17 @@ export function startMemorySampler(intervalMs: number): {
                 startMb,
                 endMb: pipeline.at(-1)!.processRss?.[i] ?? 0,
               })),
+              pipelineProcessRssSlopeMbPerMin: (pipeline[0]!.processRss ?? []).map((_, i) =>
+                secondHalfSlope(pipeline, (s) => s.processRss?.[i] ?? 0),
+              ),
+              pipelineSeries: pipeline.map((sample) => {
+                const heap = heapReadings.find((r) => Math.abs(r.t - sample.t) < 5_000);
+                return {
+                  minute: Math.round(((sample.t - first!.t) / 60_000) * 100) / 100,
+                  processRssMb: sample.processRss!.map((mb) => Math.round(mb)),
+                  ...(heap ? { processHeapMb: heap.heap.map((mb) => Math.round(mb)) } : {}),
+                };
+              }),
             }
           : {}),
         ...(heapReadings.length > 0

@@ -282,7 +282,7 @@ try {
       console.log(
         `  pipeline processes' RSS over ${memory.minutes.toFixed(1)} min: ${memory.pipelineRssStartMb!.toFixed(0)} → ${memory.pipelineRssEndMb!.toFixed(0)} MB, slope over the second half ${memory.pipelineRssSlopeMbPerMin.toFixed(2)} MB/min` +
           (topology === 'separate' && memory.pipelineProcessRssMb
-            ? ` (alerter, detector, ingest: ${memory.pipelineProcessRssMb.map((p) => `${p.startMb.toFixed(0)} → ${p.endMb.toFixed(0)}`).join(', ')} MB)`
+            ? ` (alerter, detector, ingest: ${memory.pipelineProcessRssMb.map((p) => `${p.startMb.toFixed(0)} → ${p.endMb.toFixed(0)}`).join(', ')} MB; slopes ${(memory.pipelineProcessRssSlopeMbPerMin ?? []).map((m) => m.toFixed(2)).join(', ')} MB/min)`
             : ''),
       );
     if (memory.pipelineProcessHeapMb)
