@@ -31,15 +31,15 @@ describe('KafkaBus when Kafka is unreachable', () => {
     const logger = recordingLogger();
     const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], clientId: uid, logger, publishTimeoutMs: 1_500 });
     try {
-      let startedAt = Date.now();
+      let startedAt = performance.now();
       await expect(bus.start()).rejects.toBeInstanceOf(BusUnavailableError);
-      expect(Date.now() - startedAt).toBeLessThan(2_500);
+      expect(performance.now() - startedAt).toBeLessThan(2_500);
 
-      startedAt = Date.now();
+      startedAt = performance.now();
       const publishing = bus.publish(`${uid}.events`, [{ key: 'k', value: 'v' }]);
       await expect(publishing).rejects.toBeInstanceOf(BusUnavailableError);
       await expect(publishing).rejects.toThrow(/127\.0\.0\.1:1|within 1500 ms|ECONNREFUSED/);
-      expect(Date.now() - startedAt).toBeLessThan(2_500);
+      expect(performance.now() - startedAt).toBeLessThan(2_500);
     } finally {
       await bus.stop();
     }

@@ -42,12 +42,12 @@ describe('PlatformaticBus', () => {
       publishTimeoutMs: 1_500,
     });
     try {
-      const startedAt = Date.now();
+      const startedAt = performance.now();
       await expect(bus.start()).rejects.toBeInstanceOf(BusUnavailableError);
       await expect(bus.publish(`${uid}.events`, [{ key: 'k', value: 'v' }])).rejects.toBeInstanceOf(
         BusUnavailableError,
       );
-      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      expect(performance.now() - startedAt).toBeLessThan(5_000);
     } finally {
       await bus.stop();
     }

@@ -84,12 +84,12 @@ describe('Slack stand-in: modals, ephemeral replies, reading a channel', () => {
 
   test('delayNext holds answers back', async () => {
     slack.delayNext(1, 1_500);
-    const started = Date.now();
+    const started = performance.now();
     await client.auth.test();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_490);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_490);
     // Only the next one: the call after it is not held (a loaded machine still answers well inside the delay).
-    const again = Date.now();
+    const again = performance.now();
     await client.auth.test();
-    expect(Date.now() - again).toBeLessThan(1_000);
+    expect(performance.now() - again).toBeLessThan(1_000);
   });
 });
