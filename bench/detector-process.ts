@@ -10,7 +10,7 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Resolves when a log line matching `pattern` appears. */
   logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** The newest line of recent output matching `pattern`, if any. */
+  /** The newest output line matching `pattern`: among the lines `track` named (kept however long ago), else recent output. */
   latest(pattern: RegExp): string | undefined;
 }
 
@@ -23,7 +23,7 @@ process.once('exit', () => {
 export function startServiceProcess(
   service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer',
   env: NodeJS.ProcessEnv,
-  options: { cpuProfileDir?: string } = {},
+  options: { cpuProfileDir?: string; track?: RegExp[] } = {},
 ): ServiceProcess {
   const args = [
     // Extra node flags for every service process, e.g. BENCH_NODE_ARGS='--max-semi-space-size=64' to try a heap setting.
@@ -38,9 +38,20 @@ export function startServiceProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  // The newest line matching each tracked pattern, which a busy process's output must not push out.
+  const tracked = new Map<RegExp, string>();
+  let partial = '';
+  const track = (text: string) => {
+    if (!options.track?.length) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) for (const pattern of options.track) if (pattern.test(line)) tracked.set(pattern, line);
+  };
   const watchers = new Set<{ pattern: RegExp; resolve: () => void }>();
   const onData = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-20_000);
+    const text = chunk.toString('utf8');
+    track(text);
+    log = (log + text).slice(-20_000);
     for (const w of watchers) {
       if (!w.pattern.test(log)) continue;
       watchers.delete(w);
@@ -69,6 +80,8 @@ export function startServiceProcess(
       await exited;
     },
     latest(pattern) {
+      const kept = options.track?.find((p) => p.source === pattern.source && p.flags === pattern.flags);
+      if (kept) return tracked.get(kept);
       return log
         .split('\n')
         .reverse()

@@ -21,9 +21,11 @@ async function committed(
   return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
 
+const JOINED = /joined consumer group/;
+
 /** The partitions of `topic` a detector process last logged as its own ('joined consumer group'). */
 function owned(member: ServiceProcess, topic: string): number[] {
-  const line = member.latest(/joined consumer group/);
+  const line = member.latest(JOINED);
   if (!line) return [];
   try {
     const entry = JSON.parse(line) as { assignment?: Record<string, number[]> };
@@ -112,7 +114,7 @@ export async function measureFailover(options: {
   try {
     // One after the other: the mock broker answers a SyncGroup that races a join with INVALID_REQUEST.
     for (let i = 0; i < 3; i++) {
-      const member = startServiceProcess('detector', env);
+      const member = startServiceProcess('detector', env, { track: [JOINED] });
       started.push(member);
       await member.logged(/detector consuming/);
     }

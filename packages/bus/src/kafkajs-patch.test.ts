@@ -35,9 +35,15 @@ function referenceCrc32C(buffer: Buffer): number {
 
 async function batchOf(values: string[]): Promise<Buffer> {
   const records = values.map((value, offsetDelta) =>
-    Record({ offsetDelta, key: Buffer.from(`k${offsetDelta}`), value: Buffer.from(value), headers: { traceparent: 't' } }),
+    Record({
+      offsetDelta,
+      key: Buffer.from(`k${offsetDelta}`),
+      value: Buffer.from(value),
+      headers: { traceparent: 't' },
+    }),
   );
-  return (await RecordBatch({ records, firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_000 })).buffer;
+  return (await RecordBatch({ records, firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_000 }))
+    .buffer;
 }
 
 describe('the patched kafkajs', () => {
@@ -50,7 +56,9 @@ describe('the patched kafkajs', () => {
   });
 
   test('a record batch is the same bytes whatever was in memory before, and carries the CRC of its body', async () => {
-    const values = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: `e${i}`, pad: 'é'.repeat(i * 37) }));
+    const values = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ id: `e${i}`, pad: 'é'.repeat(i * 37) }),
+    );
     // Dirty the allocation pool and large allocations, then clean them: unwritten bytes would differ.
     for (let i = 0; i < 64; i++) Buffer.allocUnsafe(4096).fill(0xff);
     const dirty = await batchOf(values);
