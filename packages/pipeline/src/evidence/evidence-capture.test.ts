@@ -97,7 +97,8 @@ describe('evidence capture in the detector', () => {
   test('over many thousands of events, some remembered again, it keeps exactly the newest that fit its budget', () => {
     // The reference: a plain list, newest last, an id remembered again moved to the end.
     const budget = 50_000;
-    const recent = new RecentEvents(budget);
+    // Places start again at 0 every 3,000 or so remembers here, as they would after about 10^9 in a detector.
+    const recent = new RecentEvents(budget, 3_000);
     let reference: Array<{ id: string; length: number }> = [];
     let seed = 7;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;

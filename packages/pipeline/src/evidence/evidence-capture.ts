@@ -12,6 +12,9 @@ export const DETECTION_PAYLOAD_LIMITS = { perEnd: 10, totalBytes: 640 * 1024 } a
 /** Default memory for events kept after their batch, so a window's earlier events can still be attached. */
 export const DEFAULT_RECENT_EVENT_BYTES = 32 * 1024 * 1024;
 
+/** Places stay below this, so that the Map holds small integers rather than a heap number each. */
+const SMALL_INTEGER_LIMIT = 2 ** 30 - 1;
+
 /**
  * The events this detector read most recently, by id, up to a size budget (their encoded size). A window rule
  * fires on its last event; the earlier ones came in earlier batches and are found here. Oldest go first; after
@@ -37,7 +40,11 @@ export class RecentEvents {
   private end = 0;
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number = DEFAULT_RECENT_EVENT_BYTES) {}
+  /** `placeLimit`: where places start again at 0 (a test sets it low to exercise that). */
+  constructor(
+    private readonly maxBytes: number = DEFAULT_RECENT_EVENT_BYTES,
+    private readonly placeLimit: number = SMALL_INTEGER_LIMIT,
+  ) {}
 
   /** `text` is the event's JSON (its parse must equal the event); its length counts against the budget. */
   remember(id: string, text: string): void {
@@ -50,7 +57,8 @@ export class RecentEvents {
       this.ids[slot] = undefined;
       this.texts[slot] = undefined;
     }
-    if (this.end - this.start > this.mask) this.resize();
+    // Full, or places about to leave V8's small integers (after about 10^9 events): compact and start again at 0.
+    if (this.end - this.start > this.mask || this.end >= this.placeLimit) this.resize();
     const slot = this.end & this.mask;
     this.ids[slot] = id;
     this.texts[slot] = text;
