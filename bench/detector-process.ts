@@ -10,7 +10,7 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Resolves when a log line matching `pattern` appears. */
   logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** The newest output line matching `pattern`: among the lines `track` named (kept however long ago), else recent output. */
+  /** The newest output line matching `pattern`, one of those `track` named (kept however long ago). */
   latest(pattern: RegExp): string | undefined;
 }
 
@@ -80,12 +80,7 @@ export function startServiceProcess(
       await exited;
     },
     latest(pattern) {
-      const kept = options.track?.find((p) => p.source === pattern.source && p.flags === pattern.flags);
-      if (kept) return tracked.get(kept);
-      return log
-        .split('\n')
-        .reverse()
-        .find((line) => pattern.test(line));
+      return tracked.get(pattern);
     },
     logged(pattern, timeoutMs = 60_000) {
       if (pattern.test(log)) return Promise.resolve();
