@@ -136,7 +136,7 @@ async function inParallel<T>(count: number, width: number, run: (i: number) => P
   return out;
 }
 
-async function send(url: string, init: RequestInit): Promise<Answer> {
+async function sendOnce(url: string, init: RequestInit): Promise<Answer> {
   let res: Response;
   let text: string;
   try {
@@ -154,6 +154,26 @@ async function send(url: string, init: RequestInit): Promise<Answer> {
     body = undefined;
   }
   return { status: res.status, body };
+}
+
+/** Requests that got no answer the first time and were sent again; a few are allowed, see `send`. */
+const resent: string[] = [];
+const MAX_RESENT_PER_TEST = 3;
+
+/**
+ * One case's answer. A request that gets no answer at all (a reset) is sent once more, as an HTTP
+ * client may for a request that got no response (RFC 9110 §9.2.2): about one request in several
+ * thousand was reset under a loaded CI run, never the same input twice, and the same seed replays
+ * clean. An input that makes the server reset the connection does it again, and fails its case; so
+ * do more than MAX_RESENT_PER_TEST resets in one test.
+ */
+async function send(url: string, init: RequestInit, name = url): Promise<Answer> {
+  const first = await sendOnce(url, init);
+  if (first.status !== 0) return first;
+  resent.push(`${name}: ${first.transportError}`);
+  console.warn(`[hostile] no answer, sending again: ${name}: ${first.transportError}`);
+  const second = await sendOnce(url, init);
+  return second.status === 0 ? { ...second, transportError: `${first.transportError}, again: ${second.transportError}` } : second;
 }
 
 function failures(results: Array<{ name: string; answer: Answer }>): string[] {
@@ -205,13 +225,15 @@ describe(`hostile input (seed ${SEED})`, { timeout: 120_000 }, () => {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...sample.headers, ...credentials(def, hostile.body, def.secret) },
             body: hostile.body,
-          });
+          }, `${name} #${i}: ${hostile.name}`);
           return { name: `${name} #${i}: ${hostile.name}`, answer };
         });
       }),
     );
     const all = results.flat();
     expect(failures(all)).toEqual([]);
+    const again = resent.splice(0);
+    expect(again.length, again.join('\n')).toBeLessThanOrEqual(MAX_RESENT_PER_TEST);
     expect(all.filter((r) => r.answer.status === 400).length).toBeGreaterThan(sources.size * CASES * 0.5);
     expect(all.filter((r) => r.answer.status === 202).length).toBeGreaterThan(0);
     // No answer other than 202 accepted, 400 refused (with dead letters, below), 413 too large.
@@ -323,13 +345,15 @@ describe(`hostile input (seed ${SEED})`, { timeout: 120_000 }, () => {
         const rand = random(SEED + 104_729 * (f + 1));
         return inParallel(CASES, 4, async (i) => {
           const request = make(rand);
-          const answer = await send(request.url, request.init);
+          const answer = await send(request.url, request.init, `${family} #${i}: ${request.name}`);
           return { name: `${family} #${i}: ${request.name}`, answer };
         });
       }),
     );
     const all = results.flat();
     expect(failures(all)).toEqual([]);
+    const again = resent.splice(0);
+    expect(again.length, again.join('\n')).toBeLessThanOrEqual(MAX_RESENT_PER_TEST);
     expect(all.filter((r) => r.answer.status === 401 || r.answer.status === 403).map((r) => r.name).filter((n) => !n.startsWith('slack'))).toEqual([]);
   });
 });
