@@ -21,7 +21,7 @@ process.once('exit', () => {
 });
 
 export function startServiceProcess(
-  service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer',
+  service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer' | 'raw-http-server',
   env: NodeJS.ProcessEnv,
   options: { cpuProfileDir?: string; track?: RegExp[] } = {},
 ): ServiceProcess {
@@ -31,7 +31,7 @@ export function startServiceProcess(
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     '--import',
     'tsx',
-    service === 'raw-consumer' ? 'bench/raw-consumer-process.ts' : `services/${service}/src/main.ts`,
+    service.startsWith('raw-') ? `bench/${service}-process.ts` : `services/${service}/src/main.ts`,
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },

@@ -188,6 +188,30 @@ export async function measureIngestBySource(
   return results;
 }
 
+/**
+ * The HTTP transport's own limit for one-event webhooks: the same client sends the same signed GitHub
+ * deliveries, 64 in flight, to a bare node:http server in its own process that reads each body and
+ * answers 202 (bench/raw-http-server-process.ts). Requests per second, for the GitHub figure's share.
+ */
+export async function measureRawHttp(total: number, maxSeconds = 15): Promise<SourceIngestFigures> {
+  const port = await freePort();
+  const server = startServiceProcess('raw-http-server', { INGEST_PORT: String(port) });
+  const client = new IngestClient(`http://127.0.0.1:${port}`);
+  try {
+    await server.logged(/ingest listening/);
+    const cpuBefore = processCpuSeconds(server.child.pid);
+    const figures = await measureFormat(client, 'github', `raw${Date.now().toString(36)}`, total, maxSeconds);
+    const cpuAfter = processCpuSeconds(server.child.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined && figures.events > 0) {
+      figures.ingestCpuMicrosPerEvent = ((cpuAfter - cpuBefore) * 1e6) / figures.events;
+    }
+    return figures;
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
 /** User + system CPU seconds of a process so far (Linux /proc), or undefined. Includes the warm-up request. */
 function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

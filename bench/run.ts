@@ -7,7 +7,7 @@ import { measureFailover } from './failover-bench';
 import { measureSustainedDetector } from './sustained-detector';
 import { postgresUrl, redisUrl } from '../test/fixtures/service-urls';
 import { measureDetector } from './detector-bench';
-import { INGEST_FORMATS, measureIngestBySource } from './ingest-bench';
+import { INGEST_FORMATS, measureIngestBySource, measureRawHttp } from './ingest-bench';
 import type { SourceFormat } from '@vigil/sources';
 import { measureLatency } from './latency-bench';
 import { startMemorySampler } from './memory-sampler';
@@ -127,12 +127,23 @@ try {
     }
   }
   if (wanted('ingest')) {
+    const formats = values.formats ? (values.formats.split(',') as SourceFormat[]) : INGEST_FORMATS;
+    // One-event webhooks are bounded by HTTP before Kafka: the bare HTTP server's rate, same client, same run.
+    const rawHttp = formats.includes('github') ? await measureRawHttp(events) : undefined;
+    if (rawHttp) {
+      results.rawHttp = rawHttp;
+      figures['raw.http_requests_per_second'] = rawHttp.eventsPerSecond;
+      console.log(
+        `raw HTTP (bare node:http answering 202, one signed webhook a request, ${rawHttp.inFlight} in flight) ${fmt(rawHttp.eventsPerSecond)} requests/s` +
+          `${rawHttp.ingestCpuMicrosPerEvent ? `, ${fmt(rawHttp.ingestCpuMicrosPerEvent)} µs CPU a request in the server` : ''}`,
+      );
+    }
     // One source per format, each with its real authentication; `events` events per format, at most 15 s each.
     const bySource = await measureIngestBySource(
       kafka.brokers,
       `${run}ing.`,
       events,
-      values.formats ? (values.formats.split(',') as SourceFormat[]) : INGEST_FORMATS,
+      formats,
       15,
       values['cpu-prof-dir'] ? { cpuProfileDir: values['cpu-prof-dir'] } : {},
     );
@@ -154,10 +165,16 @@ try {
       } else {
         figures[`ingest.${f.format}.events_per_second`] = f.eventsPerSecond;
         figures[`ingest.${f.format}.share_of_raw_produce`] = f.eventsPerSecond / raw.producePerSecond;
+        if (f.ingestCpuMicrosPerEvent) figures[`ingest.${f.format}.cpu_us_per_event`] = f.ingestCpuMicrosPerEvent;
+        const ofHttp =
+          f.format === 'github' && rawHttp
+            ? `, ${pct(f.eventsPerSecond, rawHttp.eventsPerSecond)} of raw HTTP`
+            : '';
+        if (ofHttp && rawHttp) figures['ingest.github.share_of_raw_http'] = f.eventsPerSecond / rawHttp.eventsPerSecond;
         const shape =
           f.eventsPerRequest === 1 ? 'one event a request' : `${fmt(f.eventsPerRequest)} a request`;
         console.log(
-          `  ${f.format.padEnd(16)} ${f.auth.padEnd(16)} ${shape}, ${f.inFlight} in flight: ${share} (${fmt(f.events)} events; ${odd})`,
+          `  ${f.format.padEnd(16)} ${f.auth.padEnd(16)} ${shape}, ${f.inFlight} in flight: ${share}${ofHttp} (${fmt(f.events)} events; ${odd})`,
         );
       }
     }
