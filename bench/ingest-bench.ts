@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
 } from '@vigil/sources';
 import { freePort } from '../test/fixtures/private-servers';
 import { startServiceProcess } from './detector-process';
+import { processCpuSeconds } from './machine';
 import { githubDelivery, sourceBatch, type BatchFormat, type SourceBody } from './source-batches';
 
 export interface IngestFigures {
@@ -211,23 +212,6 @@ export async function measureRawHttp(total: number, maxSeconds = 15): Promise<So
     await server.stop();
   }
 }
-
-/** User + system CPU seconds of a process so far (Linux /proc), or undefined. Includes the warm-up request. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: 100 on every Linux Node supports. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Keep-alive HTTP/1.1 posts with node:http: lighter than fetch, so the load generator is not the limit. */
 class IngestClient {

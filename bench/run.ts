@@ -207,7 +207,8 @@ try {
         seconds: Number(values['sustain-seconds']),
         onStep: (step) =>
           console.log(
-            `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min`,
+            `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min` +
+              `; CPU a event: ${consumer} ${fmt(step.consumerCpuMicrosPerEvent ?? 0)} µs, Redis ${fmt(step.redisCpuMicrosPerEvent ?? 0)} µs (${(step.redisScriptCallsPerEvent ?? 0).toFixed(2)} script calls)`,
           ),
       });
     const rawLive = values['skip-raw-live']
@@ -225,6 +226,9 @@ try {
     if (held) {
       figures['detector.redis_keys_growth_per_second'] = held.redisKeysPerSecond;
       figures['detector.redis_memory_growth_mb_per_minute'] = (held.redisBytesPerSecond * 60) / 1e6;
+      if (held.consumerCpuMicrosPerEvent !== undefined) figures['detector.cpu_us_per_event'] = held.consumerCpuMicrosPerEvent;
+      if (held.redisCpuMicrosPerEvent !== undefined) figures['detector.redis_cpu_us_per_event'] = held.redisCpuMicrosPerEvent;
+      if (held.redisScriptCallsPerEvent !== undefined) figures['detector.redis_script_calls_per_event'] = held.redisScriptCallsPerEvent;
     }
     // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
     if (rawLive.steps.length > 0)
@@ -322,7 +326,9 @@ try {
       ? `${(100 * value).toFixed(0)} %`
       : name.endsWith('_ratio')
         ? `${value.toFixed(2)}×`
-        : fmt(value);
+        : name.endsWith('_per_event') && Math.abs(value) < 10
+          ? value.toFixed(2)
+          : fmt(value);
     console.log(`${name.padEnd(52)} ${shown}`);
   }
 } finally {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { mixedEventJson } from './detector-bench';
 import { startServiceProcess, type ServiceProcess } from './detector-process';
+import { processCpuSeconds } from './machine';
 
 export interface RateStep {
   offered: number;
@@ -17,12 +18,28 @@ export interface RateStep {
   /** How Redis grew over the step (keys and `used_memory`, per second): the state the detector leaves behind. */
   redisKeysPerSecond: number;
   redisBytesPerSecond: number;
+  /**
+   * What an event cost over the step, in CPU µs: Redis's (the whole server, user + system, INFO cpu) and
+   * the consuming process's (/proc), over the events it committed. They hardly move with the load on the
+   * other core, unlike the rates, and show where the state's work is done.
+   */
+  redisCpuMicrosPerEvent?: number;
+  consumerCpuMicrosPerEvent?: number;
+  /** Lua script calls (EVALSHA and EVAL) Redis ran per committed event. */
+  redisScriptCallsPerEvent?: number;
 }
 
-/** Redis's key count and memory in use, for how the state grows while a step runs. */
-async function redisSize(redis: Redis): Promise<{ keys: number; bytes: number }> {
-  const [keys, memory] = await Promise.all([redis.dbsize(), redis.info('memory')]);
-  return { keys, bytes: Number(/used_memory:(\d+)/.exec(memory)?.[1] ?? 0) };
+/** Redis's key count, memory in use, CPU seconds and script calls so far, for what a step costs it. */
+async function redisSize(redis: Redis): Promise<{ keys: number; bytes: number; cpuSeconds: number; scriptCalls: number }> {
+  const [keys, memory, cpu, commands] = await Promise.all([redis.dbsize(), redis.info('memory'), redis.info('cpu'), redis.info('commandstats')]);
+  const field = (text: string, name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
+  const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(commands)?.[1] ?? 0);
+  return {
+    keys,
+    bytes: field(memory, 'used_memory'),
+    cpuSeconds: field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys'),
+    scriptCalls: calls('evalsha') + calls('eval'),
+  };
 }
 
 export interface SustainedFigures {
@@ -152,6 +169,7 @@ export async function measureSustainedDetector(options: {
     }
     for (const rate of options.rates) {
       const [start, sizeBefore] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
+      const consumerCpuBefore = processCpuSeconds(detector.child.pid);
       const startedAt = performance.now();
       const load = offerLoad(producer, topic, rate, runId, index);
       const samples: number[] = [];
@@ -162,6 +180,9 @@ export async function measureSustainedDetector(options: {
       const sent = await load.stop();
       const seconds = (performance.now() - startedAt) / 1000;
       const [end, sizeAfter] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
+      const consumerCpuAfter = processCpuSeconds(detector.child.pid);
+      const events = end.committed - start.committed;
+      const perEvent = (delta: number) => (events > 0 ? delta / events : undefined);
       const half = samples.slice(Math.floor(samples.length / 2));
       const lagMax = Math.max(...samples, end.lag);
       const rising = half.length > 2 && (half.at(-1) ?? 0) > 2 * (half[0] ?? 0) + rate * 0.5;
@@ -176,6 +197,15 @@ export async function measureSustainedDetector(options: {
         redisKeysPerSecond: (sizeAfter.keys - sizeBefore.keys) / seconds,
         redisBytesPerSecond: (sizeAfter.bytes - sizeBefore.bytes) / seconds,
       };
+      const redisCpu = perEvent((sizeAfter.cpuSeconds - sizeBefore.cpuSeconds) * 1e6);
+      const consumerCpu =
+        consumerCpuBefore === undefined || consumerCpuAfter === undefined
+          ? undefined
+          : perEvent((consumerCpuAfter - consumerCpuBefore) * 1e6);
+      const scriptCalls = perEvent(sizeAfter.scriptCalls - sizeBefore.scriptCalls);
+      if (redisCpu !== undefined) step.redisCpuMicrosPerEvent = redisCpu;
+      if (consumerCpu !== undefined) step.consumerCpuMicrosPerEvent = consumerCpu;
+      if (scriptCalls !== undefined) step.redisScriptCallsPerEvent = scriptCalls;
       steps.push(step);
       options.onStep?.(step);
       if (!step.bounded) break;
