@@ -30,6 +30,8 @@ const { values } = parseArgs({
     // Offered rates for the separate-process detector, each held this long; stops at the first it cannot keep up with.
     rates: { type: 'string', default: '1000,2000,5000,10000,20000,40000' },
     'sustain-seconds': { type: 'string', default: '60' },
+    // A rules override file for the sustained section's detector (RULES_FILE), e.g. to run it with some rules disabled.
+    'detector-rules': { type: 'string' },
     // Skips the bare consumer's steps before the detector's: for long runs that watch the detector alone.
     'skip-raw-live': { type: 'boolean', default: false },
     'session-timeout-ms': { type: 'string', default: '6000' },
@@ -205,10 +207,11 @@ try {
           : {}),
         rates: values.rates.split(',').map(Number),
         seconds: Number(values['sustain-seconds']),
+        ...(consumer === 'detector' && values['detector-rules'] ? { env: { RULES_FILE: values['detector-rules'] } } : {}),
         onStep: (step) =>
           console.log(
             `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min` +
-              `; CPU a event: ${consumer} ${fmt(step.consumerCpuMicrosPerEvent ?? 0)} µs, Redis ${fmt(step.redisCpuMicrosPerEvent ?? 0)} µs (${(step.redisScriptCallsPerEvent ?? 0).toFixed(2)} script calls)`,
+              `; CPU a event: ${consumer} ${fmt(step.consumerCpuMicrosPerEvent ?? 0)} µs, Redis ${fmt(step.redisCpuMicrosPerEvent ?? 0)} µs (${(step.redisScriptCallsPerEvent ?? 0).toFixed(2)} script calls); ${(step.detectionsPerEvent ?? 0).toFixed(3)} detections a event`,
           ),
       });
     const rawLive = values['skip-raw-live']
@@ -229,6 +232,7 @@ try {
       if (held.consumerCpuMicrosPerEvent !== undefined) figures['detector.cpu_us_per_event'] = held.consumerCpuMicrosPerEvent;
       if (held.redisCpuMicrosPerEvent !== undefined) figures['detector.redis_cpu_us_per_event'] = held.redisCpuMicrosPerEvent;
       if (held.redisScriptCallsPerEvent !== undefined) figures['detector.redis_script_calls_per_event'] = held.redisScriptCallsPerEvent;
+      if (held.detectionsPerEvent !== undefined) figures['detector.detections_per_event'] = held.detectionsPerEvent;
     }
     // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
     if (rawLive.steps.length > 0)

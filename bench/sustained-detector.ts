@@ -27,6 +27,17 @@ export interface RateStep {
   consumerCpuMicrosPerEvent?: number;
   /** Lua script calls (EVALSHA and EVAL) Redis ran per committed event. */
   redisScriptCallsPerEvent?: number;
+  /** Detections the detector wrote per committed event (new incidents and updates to open ones). */
+  detectionsPerEvent?: number;
+}
+
+/** Records written to a topic so far (end offsets summed over partitions); 0 before it exists. */
+async function topicRecords(admin: Admin, topic: string): Promise<number> {
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** Redis's key count, memory in use, CPU seconds and script calls so far, for what a step costs it. */
@@ -131,6 +142,7 @@ export async function measureSustainedDetector(options: {
   consumer?: 'detector' | 'raw-consumer';
 }): Promise<SustainedFigures> {
   const topic = `${options.prefix}vigil.events`;
+  const detectionsTopic = `${options.prefix}vigil.detections`;
   const groupId = `${options.prefix}${options.consumer ?? 'detector'}`;
   const runId = `s${Date.now()}`;
   const kafka = new Kafka({
@@ -168,7 +180,7 @@ export async function measureSustainedDetector(options: {
       await new Promise((r) => setTimeout(r, 250));
     }
     for (const rate of options.rates) {
-      const [start, sizeBefore] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
+      const [start, sizeBefore, detectionsBefore] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis), topicRecords(admin, detectionsTopic)]);
       const consumerCpuBefore = processCpuSeconds(detector.child.pid);
       const startedAt = performance.now();
       const load = offerLoad(producer, topic, rate, runId, index);
@@ -179,7 +191,7 @@ export async function measureSustainedDetector(options: {
       }
       const sent = await load.stop();
       const seconds = (performance.now() - startedAt) / 1000;
-      const [end, sizeAfter] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis)]);
+      const [end, sizeAfter, detectionsAfter] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis), topicRecords(admin, detectionsTopic)]);
       const consumerCpuAfter = processCpuSeconds(detector.child.pid);
       const events = end.committed - start.committed;
       const perEvent = (delta: number) => (events > 0 ? delta / events : undefined);
@@ -206,6 +218,8 @@ export async function measureSustainedDetector(options: {
       if (redisCpu !== undefined) step.redisCpuMicrosPerEvent = redisCpu;
       if (consumerCpu !== undefined) step.consumerCpuMicrosPerEvent = consumerCpu;
       if (scriptCalls !== undefined) step.redisScriptCallsPerEvent = scriptCalls;
+      const detections = perEvent(detectionsAfter - detectionsBefore);
+      if (detections !== undefined) step.detectionsPerEvent = detections;
       steps.push(step);
       options.onStep?.(step);
       if (!step.bounded) break;
