@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 
 /** A Vigil service (`services/<name>/src/main.ts`) run as its own node process, as users run it. */
 export interface ServiceProcess {
@@ -20,6 +21,15 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/**
+ * Where the services' production bundles are (services/vigil/build.ts, as the image runs them: `node
+ * <service>.js`); unset, services run from source through tsx. Set once by the bench before any start.
+ */
+let builtServices: string | undefined;
+export function runBuiltServices(dir: string | undefined): void {
+  builtServices = dir;
+}
+
 export function startServiceProcess(
   service: 'ingest' | 'detector' | 'alerter' | 'raw-consumer' | 'raw-http-server',
   env: NodeJS.ProcessEnv,
@@ -29,9 +39,11 @@ export function startServiceProcess(
     // Extra node flags for every service process, e.g. BENCH_NODE_ARGS='--max-semi-space-size=64' to try a heap setting.
     ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-    '--import',
-    'tsx',
-    service.startsWith('raw-') ? `bench/${service}-process.ts` : `services/${service}/src/main.ts`,
+    ...(service.startsWith('raw-')
+      ? ['--import', 'tsx', `bench/${service}-process.ts`]
+      : builtServices
+        ? [join(builtServices, `${service}.js`)]
+        : ['--import', 'tsx', `services/${service}/src/main.ts`]),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './machine';
 import { resolveKafka, type KafkaEndpoint } from '../test/fixtures/kafka-endpoint';
@@ -14,6 +14,8 @@ import { startMemorySampler } from './memory-sampler';
 import { measureRawKafka } from './raw-kafka';
 import { deleteRunKeys } from './redis-cleanup';
 import { CLIENTS, measureClients } from './client-compare';
+import { runBuiltServices } from './detector-process';
+import { buildServices } from '../test/fault/service-process';
 
 // `pnpm bench [--events N] [--latency-seconds S] [--soak-minutes M]`. Prints figures; never a gate.
 const { values } = parseArgs({
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     'cpu-prof-dir': { type: 'string' },
     // The ingest section's source formats (comma-separated), all of them by default.
     formats: { type: 'string' },
+    // How the Vigil services run: `built`, the production bundles the image runs (services/vigil/build.ts,
+    // `node <service>.js`), or `source`, TypeScript through tsx.
+    services: { type: 'string', default: 'built' },
   },
 });
 const events = Number(values.events);
@@ -71,6 +76,9 @@ const kafka: KafkaEndpoint = process.env.KAFKA_BROKERS
       ...layout(`${run}fo.`),
       ...layout(`${run}ing.`),
     }).then((mock) => ({ ...mock, origin: 'kcat' as const }));
+// What users run: the image's bundles, built once for this run into a directory of its own.
+const builtServices = values.services === 'source' ? undefined : await buildServices(runId);
+runBuiltServices(builtServices);
 const figures: Record<string, number> = {};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
@@ -80,10 +88,12 @@ const results: Record<string, unknown> = {
   brokers: kafka.brokers,
   at: new Date().toISOString(),
   machine: machineInfo(),
+  services: builtServices ? 'built' : 'source',
   figures,
 };
 console.log(
-  `Kafka: ${kafka.origin} (${kafka.brokers.join(',')}), Redis ${redisUrl()}, PostgreSQL ${postgresUrl()}\n`,
+  `Kafka: ${kafka.origin} (${kafka.brokers.join(',')}), Redis ${redisUrl()}, PostgreSQL ${postgresUrl()}; ` +
+    `services ${builtServices ? 'from the production bundles (services/vigil/build.ts)' : 'from source through tsx'}\n`,
 );
 
 try {
@@ -337,6 +347,7 @@ try {
   }
 } finally {
   await kafka.stop();
+  if (builtServices) rmSync(builtServices, { recursive: true, force: true });
   const removed = await deleteRunKeys(redisUrl(), runId).catch((error: unknown) => {
     console.error(`could not remove this run's Redis keys (*${runId}*): ${String(error)}`);
     return 0;
