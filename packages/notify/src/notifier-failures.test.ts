@@ -22,7 +22,7 @@ describe('notifier when Slack fails', () => {
 
     const posts = slack.callsTo('chat.postMessage');
     expect(posts.map((call) => call.status)).toEqual([429, 429, 200]);
-    const [first, second, third] = posts.map((call) => call.at);
+    const [first, second, third] = posts.map((call) => call.elapsedAt);
     expect(second! - first!).toBeGreaterThanOrEqual(1000);
     expect(third! - second!).toBeGreaterThanOrEqual(1000);
     expect(harness.store.notification(opened.id).attempts).toBe(0);
