@@ -14,7 +14,7 @@ import {
   type SourceFormat,
 } from '@vigil/sources';
 import { freePort } from '../test/fixtures/private-servers';
-import { startServiceProcess } from './detector-process';
+import { startServiceProcess, type ServiceProcess } from './detector-process';
 import { processCpuSeconds } from './machine';
 import { githubDelivery, sourceBatch, type BatchFormat, type SourceBody } from './source-batches';
 
@@ -173,13 +173,9 @@ export async function measureIngestBySource(
   try {
     await ingest.logged(/ingest listening/);
     for (const format of formats) {
-      const cpuBefore = processCpuSeconds(ingest.child.pid);
-      const figures = await measureFormat(client, format, runId, totalPerFormat, maxSecondsPerFormat);
-      const cpuAfter = processCpuSeconds(ingest.child.pid);
-      if (cpuBefore !== undefined && cpuAfter !== undefined && figures.events > 0) {
-        figures.ingestCpuMicrosPerEvent = ((cpuAfter - cpuBefore) * 1e6) / figures.events;
-      }
-      results.push(figures);
+      results.push(
+        await withServerCpu(ingest, () => measureFormat(client, format, runId, totalPerFormat, maxSecondsPerFormat)),
+      );
     }
   } finally {
     client.close();
@@ -200,17 +196,27 @@ export async function measureRawHttp(total: number, maxSeconds = 15): Promise<So
   const client = new IngestClient(`http://127.0.0.1:${port}`);
   try {
     await server.logged(/ingest listening/);
-    const cpuBefore = processCpuSeconds(server.child.pid);
-    const figures = await measureFormat(client, 'github', `raw${Date.now().toString(36)}`, total, maxSeconds);
-    const cpuAfter = processCpuSeconds(server.child.pid);
-    if (cpuBefore !== undefined && cpuAfter !== undefined && figures.events > 0) {
-      figures.ingestCpuMicrosPerEvent = ((cpuAfter - cpuBefore) * 1e6) / figures.events;
-    }
-    return figures;
+    return await withServerCpu(server, () =>
+      measureFormat(client, 'github', `raw${Date.now().toString(36)}`, total, maxSeconds),
+    );
   } finally {
     client.close();
     await server.stop();
   }
+}
+
+/** Runs one format's measurement and adds the CPU the server process spent per accepted event. */
+async function withServerCpu(
+  server: ServiceProcess,
+  measure: () => Promise<SourceIngestFigures>,
+): Promise<SourceIngestFigures> {
+  const before = processCpuSeconds(server.child.pid);
+  const figures = await measure();
+  const after = processCpuSeconds(server.child.pid);
+  if (before !== undefined && after !== undefined && figures.events > 0) {
+    figures.ingestCpuMicrosPerEvent = ((after - before) * 1e6) / figures.events;
+  }
+  return figures;
 }
 
 /** Keep-alive HTTP/1.1 posts with node:http: lighter than fetch, so the load generator is not the limit. */

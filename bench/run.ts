@@ -77,8 +77,11 @@ const kafka: KafkaEndpoint = process.env.KAFKA_BROKERS
       ...layout(`${run}ing.`),
     }).then((mock) => ({ ...mock, origin: 'kcat' as const }));
 // What users run: the image's bundles, built once for this run into a directory of its own.
-const builtServices = values.services === 'source' ? undefined : await buildServices(runId);
+// Only the sections that start service processes need them; the in-process ones and the clients do not.
+const startsServices = ['ingest', 'sustained', 'failover', 'latency'].some(wanted);
+const builtServices = values.services === 'source' || !startsServices ? undefined : await buildServices(runId);
 runBuiltServices(builtServices);
+const servicesFrom = builtServices ? 'built' : startsServices ? 'source' : 'none';
 const figures: Record<string, number> = {};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
@@ -88,12 +91,12 @@ const results: Record<string, unknown> = {
   brokers: kafka.brokers,
   at: new Date().toISOString(),
   machine: machineInfo(),
-  services: builtServices ? 'built' : 'source',
+  services: servicesFrom,
   figures,
 };
 console.log(
   `Kafka: ${kafka.origin} (${kafka.brokers.join(',')}), Redis ${redisUrl()}, PostgreSQL ${postgresUrl()}; ` +
-    `services ${builtServices ? 'from the production bundles (services/vigil/build.ts)' : 'from source through tsx'}\n`,
+    `services ${{ built: 'from the production bundles (services/vigil/build.ts)', source: 'from source through tsx', none: 'not started' }[servicesFrom]}\n`,
 );
 
 try {
@@ -178,11 +181,9 @@ try {
         figures[`ingest.${f.format}.events_per_second`] = f.eventsPerSecond;
         figures[`ingest.${f.format}.share_of_raw_produce`] = f.eventsPerSecond / raw.producePerSecond;
         if (f.ingestCpuMicrosPerEvent) figures[`ingest.${f.format}.cpu_us_per_event`] = f.ingestCpuMicrosPerEvent;
-        const ofHttp =
-          f.format === 'github' && rawHttp
-            ? `, ${pct(f.eventsPerSecond, rawHttp.eventsPerSecond)} of raw HTTP`
-            : '';
-        if (ofHttp && rawHttp) figures['ingest.github.share_of_raw_http'] = f.eventsPerSecond / rawHttp.eventsPerSecond;
+        const httpShare = f.format === 'github' && rawHttp ? f.eventsPerSecond / rawHttp.eventsPerSecond : undefined;
+        if (httpShare !== undefined) figures['ingest.github.share_of_raw_http'] = httpShare;
+        const ofHttp = httpShare === undefined ? '' : `, ${(100 * httpShare).toFixed(0)} % of raw HTTP`;
         const shape =
           f.eventsPerRequest === 1 ? 'one event a request' : `${fmt(f.eventsPerRequest)} a request`;
         console.log(
