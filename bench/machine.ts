@@ -29,3 +29,18 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 
 /** USER_HZ: 100 on every Linux Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The whole machine's CPU seconds so far, busy and in all (every core, from /proc/stat), or undefined. */
+export function machineCpuSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+    const total = ticks.reduce((sum, t) => sum + t, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: (total - idle) / CLOCK_TICKS_PER_SECOND, total: total / CLOCK_TICKS_PER_SECOND };
+  } catch {
+    return undefined;
+  }
+}

@@ -218,11 +218,15 @@ try {
           : {}),
         rates: values.rates.split(',').map(Number),
         seconds: Number(values['sustain-seconds']),
+        ...(kafka.pid === undefined ? {} : { brokerPid: kafka.pid }),
         ...(consumer === 'detector' && values['detector-rules'] ? { env: { RULES_FILE: values['detector-rules'] } } : {}),
         onStep: (step) =>
           console.log(
             `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min` +
-              `; CPU a event: ${consumer} ${fmt(step.consumerCpuMicrosPerEvent ?? 0)} µs, Redis ${fmt(step.redisCpuMicrosPerEvent ?? 0)} µs (${(step.redisScriptCallsPerEvent ?? 0).toFixed(2)} script calls); ${(step.detectionsPerEvent ?? 0).toFixed(3)} detections a event`,
+              `; CPU a event: ${consumer} ${fmt(step.consumerCpuMicrosPerEvent ?? 0)} µs, Redis ${fmt(step.redisCpuMicrosPerEvent ?? 0)} µs (${(step.redisScriptCallsPerEvent ?? 0).toFixed(2)} script calls); ${(step.detectionsPerEvent ?? 0).toFixed(3)} detections a event` +
+              (step.machineBusyShare === undefined
+                ? ''
+                : `; machine ${pct(step.machineBusyShare, 1)} busy, ${fmt(step.machineCpuMicrosPerEvent ?? 0)} µs a event (broker ${fmt(step.brokerCpuMicrosPerEvent ?? 0)}, load generator ${fmt(step.loadCpuMicrosPerEvent ?? 0)})`),
           ),
       });
     const rawLive = values['skip-raw-live']
@@ -245,6 +249,12 @@ try {
       if (held.redisScriptCallsPerEvent !== undefined) figures['detector.redis_script_calls_per_event'] = held.redisScriptCallsPerEvent;
       if (held.detectionsPerEvent !== undefined) figures['detector.detections_per_event'] = held.detectionsPerEvent;
     }
+    // Where the machine's cores went at the last step (the first one not held, or the highest held): near
+    // 100 % busy says the two cores, shared with the broker, Redis and the load generator, were the bound.
+    const last = sustained.steps.at(-1);
+    if (last?.machineBusyShare !== undefined) figures['detector.last_step_machine_busy_share'] = last.machineBusyShare;
+    if (last?.machineCpuMicrosPerEvent !== undefined) figures['detector.last_step_machine_cpu_us_per_event'] = last.machineCpuMicrosPerEvent;
+    if (last?.brokerCpuMicrosPerEvent !== undefined) figures['detector.last_step_broker_cpu_us_per_event'] = last.brokerCpuMicrosPerEvent;
     // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
     if (rawLive.steps.length > 0)
       figures['detector.share_of_raw_live_consume'] =

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { mixedEventJson } from './detector-bench';
 import { startServiceProcess, type ServiceProcess } from './detector-process';
-import { processCpuSeconds } from './machine';
+import { machineCpuSeconds, processCpuSeconds } from './machine';
 
 export interface RateStep {
   offered: number;
@@ -29,6 +29,16 @@ export interface RateStep {
   redisScriptCallsPerEvent?: number;
   /** Detections the detector wrote per committed event (new incidents and updates to open ones). */
   detectionsPerEvent?: number;
+  /**
+   * Where the machine's CPU went over the step, per committed event: all of it (every core, /proc/stat),
+   * the broker process's and this process's (the load generator and the lag polling). With the
+   * consumer's and Redis's above, what is left is the rest of the machine. `machineBusyShare` is the
+   * share of all cores' time that was busy: near 1, the step was bound by the machine's cores.
+   */
+  machineBusyShare?: number;
+  machineCpuMicrosPerEvent?: number;
+  brokerCpuMicrosPerEvent?: number;
+  loadCpuMicrosPerEvent?: number;
 }
 
 /** Records written to a topic so far (end offsets summed over partitions); 0 before it exists. */
@@ -81,6 +91,24 @@ export async function groupLag(
     done += at;
   }
   return { lag, committed: done };
+}
+
+interface CpuNow {
+  consumer: number | undefined;
+  broker: number | undefined;
+  load: number;
+  machine: { busy: number; total: number } | undefined;
+}
+
+/** CPU seconds so far: the consuming process's, the broker's, this process's and the whole machine's. */
+function cpuNow(consumerPid: number | undefined, brokerPid: number | undefined): CpuNow {
+  const own = process.cpuUsage();
+  return {
+    consumer: processCpuSeconds(consumerPid),
+    broker: processCpuSeconds(brokerPid),
+    load: (own.user + own.system) / 1e6,
+    machine: machineCpuSeconds(),
+  };
 }
 
 /** Offers `rate` events/s (a batch every 20 ms, acks all) until `stop` resolves; returns how many went out. */
@@ -140,6 +168,8 @@ export async function measureSustainedDetector(options: {
   onStep?: (step: RateStep) => void;
   /** `raw-consumer`: the same live stream read by bare kafkajs (JSON.parse only), the baseline. */
   consumer?: 'detector' | 'raw-consumer';
+  /** The broker's process when this machine runs it (the kcat mock cluster), for its CPU per event. */
+  brokerPid?: number;
 }): Promise<SustainedFigures> {
   const topic = `${options.prefix}vigil.events`;
   const detectionsTopic = `${options.prefix}vigil.detections`;
@@ -181,7 +211,7 @@ export async function measureSustainedDetector(options: {
     }
     for (const rate of options.rates) {
       const [start, sizeBefore, detectionsBefore] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis), topicRecords(admin, detectionsTopic)]);
-      const consumerCpuBefore = processCpuSeconds(detector.child.pid);
+      const cpuBefore = cpuNow(detector.child.pid, options.brokerPid);
       const startedAt = performance.now();
       const load = offerLoad(producer, topic, rate, runId, index);
       const samples: number[] = [];
@@ -192,7 +222,7 @@ export async function measureSustainedDetector(options: {
       const sent = await load.stop();
       const seconds = (performance.now() - startedAt) / 1000;
       const [end, sizeAfter, detectionsAfter] = await Promise.all([groupLag(admin, groupId, topic), redisSize(redis), topicRecords(admin, detectionsTopic)]);
-      const consumerCpuAfter = processCpuSeconds(detector.child.pid);
+      const cpuAfter = cpuNow(detector.child.pid, options.brokerPid);
       const events = end.committed - start.committed;
       const perEvent = (delta: number) => (events > 0 ? delta / events : undefined);
       const half = samples.slice(Math.floor(samples.length / 2));
@@ -210,10 +240,20 @@ export async function measureSustainedDetector(options: {
         redisBytesPerSecond: (sizeAfter.bytes - sizeBefore.bytes) / seconds,
       };
       const redisCpu = perEvent((sizeAfter.cpuSeconds - sizeBefore.cpuSeconds) * 1e6);
-      const consumerCpu =
-        consumerCpuBefore === undefined || consumerCpuAfter === undefined
-          ? undefined
-          : perEvent((consumerCpuAfter - consumerCpuBefore) * 1e6);
+      const spent = (pick: (cpu: CpuNow) => number | undefined) => {
+        const before = pick(cpuBefore);
+        const after = pick(cpuAfter);
+        return before === undefined || after === undefined ? undefined : perEvent((after - before) * 1e6);
+      };
+      const consumerCpu = spent((cpu) => cpu.consumer);
+      const machineCpu = spent((cpu) => cpu.machine?.busy);
+      const machineTotal = spent((cpu) => cpu.machine?.total);
+      const brokerCpu = spent((cpu) => cpu.broker);
+      const loadCpu = spent((cpu) => cpu.load);
+      if (machineCpu !== undefined) step.machineCpuMicrosPerEvent = machineCpu;
+      if (machineCpu !== undefined && machineTotal) step.machineBusyShare = machineCpu / machineTotal;
+      if (brokerCpu !== undefined) step.brokerCpuMicrosPerEvent = brokerCpu;
+      if (loadCpu !== undefined) step.loadCpuMicrosPerEvent = loadCpu;
       const scriptCalls = perEvent(sizeAfter.scriptCalls - sizeBefore.scriptCalls);
       if (redisCpu !== undefined) step.redisCpuMicrosPerEvent = redisCpu;
       if (consumerCpu !== undefined) step.consumerCpuMicrosPerEvent = consumerCpu;
