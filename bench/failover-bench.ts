@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startServiceProcess, type ServiceProcess } from './detector-process';
 import { mixedEventJson } from './detector-bench';
+import { startLoadProducer } from './load-producer';
 import { offerLoad } from './sustained-detector';
 
 export interface FailoverFigures {
@@ -92,12 +93,11 @@ export async function measureFailover(options: {
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer();
   const admin = kafka.admin();
-  await Promise.all([producer.connect(), admin.connect()]);
+  const [producer] = await Promise.all([startLoadProducer(options.brokers, 'platformatic'), admin.connect()]);
   const index = { i: 0 };
   const runId = `f${Date.now()}`;
-  await producer.send({ topic, acks: -1, messages: [mixedEventJson(index.i++, runId, Date.now())] });
+  await producer.send(topic, [mixedEventJson(index.i++, runId, Date.now())]);
   const env = {
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
@@ -137,6 +137,6 @@ export async function measureFailover(options: {
   } finally {
     await load.stop();
     await Promise.all(started.map((p) => p.kill()));
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+    await Promise.all([producer.close(), admin.disconnect()]);
   }
 }

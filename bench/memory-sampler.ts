@@ -164,7 +164,12 @@ export function startMemorySampler(intervalMs: number): {
                 return {
                   minute: Math.round(((sample.t - first!.t) / 60_000) * 100) / 100,
                   processRssMb: sample.processRss!.map((mb) => Math.round(mb)),
-                  ...(heap ? { processHeapMb: heap.heap.map((mb) => Math.round(mb)) } : {}),
+                  ...(heap
+                    ? {
+                        processHeapMb: heap.heap.map((mb) => Math.round(mb)),
+                        processExternalMb: heap.external.map((mb) => Math.round(mb)),
+                      }
+                    : {}),
                 };
               }),
             }

@@ -4,6 +4,7 @@ import { machineInfo } from './machine';
 import { resolveKafka, type KafkaEndpoint } from '../test/fixtures/kafka-endpoint';
 import { startMockCluster } from '../test/fixtures/kcat-broker';
 import { measureFailover } from './failover-bench';
+import type { LoadClient } from './load-producer';
 import { measureSustainedDetector } from './sustained-detector';
 import { postgresUrl, redisUrl } from '../test/fixtures/service-urls';
 import { measureDetector } from './detector-bench';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     'detector-rules': { type: 'string' },
     // Skips the bare consumer's steps before the detector's: for long runs that watch the detector alone.
     'skip-raw-live': { type: 'boolean', default: false },
+    // The sustained section's load generator client: platformatic (default, the lighter on the shared cores) or kafkajs.
+    'load-client': { type: 'string', default: 'platformatic' },
     'session-timeout-ms': { type: 'string', default: '6000' },
     only: { type: 'string' },
     // Writes a CPU profile (node --cpu-prof) of the ingest process and of the sustained section's detector here.
@@ -48,6 +51,10 @@ const { values } = parseArgs({
   },
 });
 const events = Number(values.events);
+function loadClient(name: string): LoadClient {
+  if (name === 'kafkajs' || name === 'platformatic') return name;
+  throw new Error(`--load-client must be kafkajs or platformatic, not ${name}`);
+}
 const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 const runId = `bench${Date.now().toString(36)}`;
@@ -219,6 +226,7 @@ try {
         rates: values.rates.split(',').map(Number),
         seconds: Number(values['sustain-seconds']),
         ...(kafka.pid === undefined ? {} : { brokerPid: kafka.pid }),
+        loadClient: loadClient(values['load-client']),
         ...(consumer === 'detector' && values['detector-rules'] ? { env: { RULES_FILE: values['detector-rules'] } } : {}),
         onStep: (step) =>
           console.log(

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { mixedEventJson } from './detector-bench';
 import { startServiceProcess, type ServiceProcess } from './detector-process';
+import { startLoadProducer, type LoadClient, type LoadProducer } from './load-producer';
 import { machineCpuSeconds, processCpuSeconds } from './machine';
 
 export interface RateStep {
@@ -113,7 +114,7 @@ function cpuNow(consumerPid: number | undefined, brokerPid: number | undefined):
 
 /** Offers `rate` events/s (a batch every 20 ms, acks all) until `stop` resolves; returns how many went out. */
 export function offerLoad(
-  producer: Producer,
+  producer: LoadProducer,
   topic: string,
   rate: number,
   runId: string,
@@ -133,7 +134,7 @@ export function offerLoad(
         const i = startIndex.i++;
         return mixedEventJson(i, runId, baseMs - i * 2 + (performance.now() - started));
       });
-      const p = producer.send({ topic, acks: -1, messages }).then(() => void (sent += messages.length));
+      const p = producer.send(topic, messages).then(() => void (sent += messages.length));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       if (inFlight.size >= 8) await Promise.race(inFlight);
@@ -170,6 +171,8 @@ export async function measureSustainedDetector(options: {
   consumer?: 'detector' | 'raw-consumer';
   /** The broker's process when this machine runs it (the kcat mock cluster), for its CPU per event. */
   brokerPid?: number;
+  /** The load generator's Kafka client (default platformatic, the lighter one on the shared cores). */
+  loadClient?: LoadClient;
 }): Promise<SustainedFigures> {
   const topic = `${options.prefix}vigil.events`;
   const detectionsTopic = `${options.prefix}vigil.detections`;
@@ -180,13 +183,16 @@ export async function measureSustainedDetector(options: {
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer();
   const admin = kafka.admin();
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await Promise.all([producer.connect(), admin.connect(), redis.connect()]);
+  const [producer] = await Promise.all([
+    startLoadProducer(options.brokers, options.loadClient ?? 'platformatic'),
+    admin.connect(),
+    redis.connect(),
+  ]);
   const partitions = (await admin.fetchTopicOffsets(topic)).length;
   const index = { i: 0 };
-  await producer.send({ topic, acks: -1, messages: [mixedEventJson(index.i++, runId, Date.now())] });
+  await producer.send(topic, [mixedEventJson(index.i++, runId, Date.now())]);
 
   const detector: ServiceProcess = startServiceProcess(
     options.consumer ?? 'detector',
@@ -270,7 +276,7 @@ export async function measureSustainedDetector(options: {
   } finally {
     await detector.stop();
     redis.disconnect();
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+    await Promise.all([producer.close(), admin.disconnect()]);
   }
   const sustained = steps.filter((s) => s.bounded).map((s) => s.offered);
   return {
