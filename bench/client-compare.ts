@@ -1,10 +1,11 @@
 // `pnpm bench --only clients`: each Kafka client Vigil can run on (KAFKA_CLIENT), measured in the same
 // run on identical 12-partition topics: produce, consume + JSON.parse, and publish → handled latency.
-import { compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
+import { ProduceAcks } from '@platformatic/kafka';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBus, type Bus, type KafkaClientName } from '@vigil/bus';
 import { silentLogger } from '@vigil/telemetry';
 import { sampleEventJson } from './raw-kafka';
+import { platformaticProducer } from './load-producer';
 
 export const CLIENTS: readonly KafkaClientName[] = ['kafkajs', 'platformatic'];
 
@@ -47,16 +48,7 @@ async function produce(
     send = () => producer.send({ topic, acks: -1, messages: payloads });
     close = () => producer.disconnect();
   } else {
-    const producer = new Producer<string, string, string, string>({
-      clientId: 'vigil-bench-clients',
-      bootstrapBrokers: brokers,
-      autocreateTopics: true,
-      partitioner: compatibilityPartitioner,
-      serializers: {
-        key: (k?: string) => (k === undefined ? undefined : Buffer.from(k)),
-        value: (v?: string) => (v === undefined ? undefined : Buffer.from(v)),
-      },
-    });
+    const producer = platformaticProducer('vigil-bench-clients', brokers, { autocreateTopics: true });
     const messages = payloads.map((p) => ({ ...p, topic }));
     send = () => producer.send({ messages, acks: ProduceAcks.ALL });
     close = () => producer.close();

@@ -1,5 +1,5 @@
 import { compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 /** The Kafka client the bench's load generator produces with (`--load-client`). */
 export type LoadClient = 'kafkajs' | 'platformatic';
@@ -18,16 +18,36 @@ export interface LoadProducer {
 
 export async function startLoadProducer(brokers: string[], client: LoadClient): Promise<LoadProducer> {
   if (client === 'kafkajs') {
-    const producer = new Kafka({ clientId: 'vigil-bench-load', brokers, logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ clientId: 'vigil-bench-load', brokers, logLevel: logLevel.NOTHING }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     return {
       send: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages: [...messages] })),
       close: () => producer.disconnect(),
     };
   }
-  const producer = new Producer<string, string, string, string>({
-    clientId: 'vigil-bench-load',
+  const producer = platformaticProducer('vigil-bench-load', brokers);
+  return {
+    send: async (topic, messages) =>
+      void (await producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })), acks: ProduceAcks.ALL })),
+    close: () => producer.close(),
+  };
+}
+
+/**
+ * A @platformatic/kafka producer of string keys and values that places a key where Kafka's Java
+ * partitioner (and kafkajs's default) does; for the load generator and the clients comparison.
+ */
+export function platformaticProducer(
+  clientId: string,
+  brokers: string[],
+  options: { autocreateTopics?: boolean } = {},
+): Producer<string, string, string, string> {
+  return new Producer<string, string, string, string>({
+    clientId,
     bootstrapBrokers: brokers,
+    ...options,
     acks: ProduceAcks.ALL,
     partitioner: compatibilityPartitioner,
     serializers: {
@@ -35,9 +55,4 @@ export async function startLoadProducer(brokers: string[], client: LoadClient): 
       value: (value?: string) => (value === undefined ? undefined : Buffer.from(value)),
     },
   });
-  return {
-    send: async (topic, messages) =>
-      void (await producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })), acks: ProduceAcks.ALL })),
-    close: () => producer.close(),
-  };
 }
