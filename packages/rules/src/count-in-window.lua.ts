@@ -5,8 +5,9 @@ import { LUA_HELPERS } from './lua-helpers';
  * the transition record change together or not at all.
  *
  * KEYS: 1 window (zset: event id -> event time ms), 2 data (hash: 'newest', 'from', 'until' (the
- *       episode), and 'p:<event id>' -> stream position of each event in the window), 3 this event's
- *       replay record, 4 counted (zset: ids trimmed from the window -> event time, the newest ARGV 11).
+ *       episode), 'exp' (when keys 1 and 2 expire, by the detector's clock; `renewal` in lua-helpers),
+ *       and 'p:<event id>' -> stream position of each event in the window), 3 this event's replay
+ *       record, 4 counted (zset: ids trimmed from the window -> event time, the newest ARGV 11).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 window ms, 5 allowed lateness ms,
  *       6 threshold, 7 max evidence, 8 detected-at ms, 9 state TTL ms, 10 replay record TTL ms,
  *       11 how many trimmed ids to keep.
@@ -30,15 +31,19 @@ local id, t = ARGV[1], tonumber(ARGV[2])
 local W, L, N = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local max_evidence = tonumber(ARGV[7])
 
+-- One read for everything the call decides on: the scope's newest event and episode, its burst, and
+-- whether this event is in the window already (every member has its position, 'p:<id>', and no other
+-- id has one).
+local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until', 'burst', 'burst_events', 'p:' .. id, 'exp')
+
 -- A redelivered event that caused a crossing gets the crossing back, even if it would now look late.
 -- Only known or late events can be redeliveries, so new events skip the lookup.
-if redis.call('ZSCORE', window_key, id) then
+if meta[6] then
   local record = redis.call('GET', replay_key)
   if record then return replay_reply(record) end
   return { 'duplicate' }
 end
 
-local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until')
 local newest = tonumber(meta[1])
 if newest and t < newest - L then
   local record = redis.call('GET', replay_key)
@@ -51,15 +56,7 @@ redis.call('ZADD', window_key, t, id)
 if not newest or t > newest then newest = t end
 
 -- No accepted event (t >= newest - L) can look further back than newest - L - W.
-local horizon = '(' .. num(newest - L - W)
-local expired = redis.call('ZRANGEBYSCORE', window_key, '-inf', horizon, 'WITHSCORES')
-if #expired > 0 then
-  remember_counted(counted_key, expired, tonumber(ARGV[11]), ARGV[9])
-  local fields = {}
-  for i = 1, #expired, 2 do fields[#fields + 1] = 'p:' .. expired[i] end
-  hdel_all(data_key, fields)
-  redis.call('ZREMRANGEBYSCORE', window_key, '-inf', horizon)
-end
+trim_window(window_key, data_key, counted_key, 'p:', newest - L - W, math.floor(W / 8), tonumber(ARGV[11]), ARGV[9])
 
 -- An in-order event only changes the window ending at itself; a late one changes every window
 -- that ends at a later member within W of it.
@@ -103,19 +100,24 @@ if from then
   meta_update[#meta_update + 1] = 'from'; meta_update[#meta_update + 1] = num(from)
   meta_update[#meta_update + 1] = 'until'; meta_update[#meta_update + 1] = num(untl)
 end
+-- The burst goes on: one more event for it, with the burst's id (its crossing event) to add it to.
+local burst, burst_events = meta[4], nil
+if not fired_at and in_episode and burst then
+  burst_events = (tonumber(meta[5]) or 0) + 1
+  meta_update[#meta_update + 1] = 'burst_events'; meta_update[#meta_update + 1] = burst_events
+end
+local exp, lifetime = renewal(meta[7], tonumber(ARGV[8]), tonumber(ARGV[9]))
+if exp then meta_update[#meta_update + 1] = 'exp'; meta_update[#meta_update + 1] = num(exp) end
 redis.call('HSET', data_key, unpack(meta_update))
-redis.call('PEXPIRE', window_key, ARGV[9])
-redis.call('PEXPIRE', data_key, ARGV[9])
+if exp then
+  redis.call('PEXPIRE', window_key, lifetime)
+  redis.call('PEXPIRE', data_key, lifetime)
+end
 
 if not fired_at then
-  if in_episode then
-    -- The burst goes on: one more event for it, with the burst's id (its crossing event) to add it to.
-    local burst = redis.call('HGET', data_key, 'burst')
-    if burst then
-      local events = redis.call('HINCRBY', data_key, 'burst_events', 1)
-      redis.call('SET', replay_key, burst_marker(burst, events), 'PX', ARGV[9])
-      return { 'counted', tostring(count_at_t), '1', burst, tostring(events) }
-    end
+  if burst_events then
+    redis.call('SET', replay_key, burst_marker(burst, burst_events), 'PX', ARGV[9])
+    return { 'counted', tostring(count_at_t), '1', burst, tostring(burst_events) }
   end
   return { 'counted', tostring(count_at_t), in_episode and '1' or '0' }
 end

@@ -220,11 +220,47 @@ describe('count in window (Redis)', () => {
     expect(await redis.zrange(`${c.keys.base}:window`, 0, -1)).toEqual(['r30']);
     const fields = await redis.hkeys(`${c.keys.base}:data`);
     expect(fields.filter((f) => f.startsWith('p:'))).toEqual(['p:r30']);
+    // Idle state lives the state TTL (60 minutes here) after the last event, and at most a sixteenth longer.
     for (const suffix of ['window', 'data']) {
       const ttl = await redis.pttl(`${c.keys.base}:${suffix}`);
-      expect(ttl).toBeGreaterThan(59 * MINUTE);
-      expect(ttl).toBeLessThanOrEqual(60 * MINUTE);
+      expect(ttl).toBeGreaterThan(60 * MINUTE - 1000);
+      expect(ttl).toBeLessThanOrEqual(60 * MINUTE + 60 * MINUTE / 16);
     }
+  });
+
+  test('expiry is renewed once less than the state TTL is left, not on every event', async ({ redis, uid }) => {
+    const c = counter(redis, uid, { threshold: 100 });
+    const noted = () => redis.hget(`${c.keys.base}:data`, 'exp');
+    await c.add('a1', 0);
+    const first = await noted();
+    expect(Number(first)).toBe(c.clock.now() + 60 * MINUTE + 60 * MINUTE / 16);
+    c.clock.advance(3 * MINUTE); // 60.75 minutes left: still at least the TTL
+    await c.add('a2', 3);
+    expect(await noted()).toBe(first);
+    c.clock.advance(1 * MINUTE); // 59.75 left: renewed to the longest again
+    await c.add('a3', 4);
+    expect(Number(await noted())).toBe(c.clock.now() + 60 * MINUTE + 60 * MINUTE / 16);
+    expect(await redis.pttl(`${c.keys.base}:window`)).toBeGreaterThan(63 * MINUTE);
+  });
+
+  test('a window is trimmed once its oldest member is an eighth of the window past the horizon', async ({
+    redis,
+    uid,
+  }) => {
+    // Window 10 minutes, lateness 5: the horizon is 15 minutes behind the newest event, the slack 75 s.
+    const c = counter(redis, uid, { threshold: 100 });
+    await c.add('old', 0);
+    expect(await c.add('mid', 15.5)).toMatchObject({ kind: 'counted', count: 1 });
+    // 'old' lies half a minute past the horizon: kept, outside every count, and still known as counted.
+    expect(await redis.zrange(`${c.keys.base}:window`, 0, -1)).toEqual(['old', 'mid']);
+    expect(await c.add('old', 0)).toEqual({ kind: 'duplicate' });
+    expect(await c.add('late', 0.2)).toMatchObject({ kind: 'late' });
+    expect(await c.add('next', 16.5)).toMatchObject({ kind: 'counted', count: 2 });
+    expect(await redis.zrange(`${c.keys.base}:window`, 0, -1)).toEqual(['mid', 'next']);
+    expect(await redis.zrange(`${c.keys.base}:counted`, 0, -1)).toEqual(['old']);
+    const fields = await redis.hkeys(`${c.keys.base}:data`);
+    expect(fields.filter((f) => f.startsWith('p:')).sort()).toEqual(['p:mid', 'p:next']);
+    expect(await c.add('old', 0)).toEqual({ kind: 'duplicate' });
   });
 
   test('calls in one batch run in order in one round trip', async ({ redis, uid }) => {

@@ -5,6 +5,7 @@ import { LUA_HELPERS } from './lua-helpers';
  * the add, the count, the episode and the crossing record change together or not at all.
  *
  * KEYS: 1 values (zset: value -> time of its newest event), 2 data (hash: 'newest', 'from', 'until',
+ *       'exp' (when keys 1 and 2 expire, by the detector's clock; `renewal` in lua-helpers),
  *       and 'v:<value>' -> that newest event as evidence JSON), 3 this event's replay record,
  *       4 counted (zset: values trimmed from the window -> time of their newest event, the newest ARGV 12).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 value, 5 window ms, 6 allowed lateness ms,
@@ -38,7 +39,7 @@ local function replay_or(kind, extra)
   return { kind }
 end
 
-local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until', field)
+local meta = redis.call('HMGET', data_key, 'newest', 'from', 'until', field, 'burst', 'burst_events', 'exp')
 -- This value's newest event is this one or a later one: a redelivery, or an older event of a value
 -- already counted. Neither changes the set; only these can be redeliveries, so only they look up.
 local newest = tonumber(meta[1])
@@ -57,15 +58,7 @@ local entry = '{"id":' .. cjson.encode(id) .. ',"time":' .. num(t) .. ',"value":
   .. ',"position":' .. ARGV[3] .. '}'
 if not newest or t > newest then newest = t end
 
-local horizon = '(' .. num(newest - L - W)
-local expired = redis.call('ZRANGEBYSCORE', values_key, '-inf', horizon, 'WITHSCORES')
-if #expired > 0 then
-  remember_counted(counted_key, expired, tonumber(ARGV[12]), ARGV[10])
-  local fields = {}
-  for i = 1, #expired, 2 do fields[#fields + 1] = 'v:' .. expired[i] end
-  hdel_all(data_key, fields)
-  redis.call('ZREMRANGEBYSCORE', values_key, '-inf', horizon)
-end
+trim_window(values_key, data_key, counted_key, 'v:', newest - L - W, math.floor(W / 8), tonumber(ARGV[12]), ARGV[10])
 
 local e = newest
 local count = redis.call('ZCOUNT', values_key, num(e - W), num(e))
@@ -86,18 +79,24 @@ if from then
   update[#update + 1] = 'from'; update[#update + 1] = num(from)
   update[#update + 1] = 'until'; update[#update + 1] = num(untl)
 end
+-- The burst goes on: one more event for it (read with the rest above, written with the rest here).
+local burst, burst_events = meta[5], nil
+if in_episode and burst then
+  burst_events = (tonumber(meta[6]) or 0) + 1
+  update[#update + 1] = 'burst_events'; update[#update + 1] = burst_events
+end
+local exp, lifetime = renewal(meta[7], tonumber(ARGV[9]), tonumber(ARGV[10]))
+if exp then update[#update + 1] = 'exp'; update[#update + 1] = num(exp) end
 redis.call('HSET', data_key, unpack(update))
-redis.call('PEXPIRE', values_key, ARGV[10])
-redis.call('PEXPIRE', data_key, ARGV[10])
+if exp then
+  redis.call('PEXPIRE', values_key, lifetime)
+  redis.call('PEXPIRE', data_key, lifetime)
+end
 
 if not fired then
-  if in_episode then
-    local burst = redis.call('HGET', data_key, 'burst')
-    if burst then
-      local events = redis.call('HINCRBY', data_key, 'burst_events', 1)
-      redis.call('SET', replay_key, burst_marker(burst, events), 'PX', ARGV[10])
-      return { 'counted', tostring(count), '1', burst, tostring(events) }
-    end
+  if burst_events then
+    redis.call('SET', replay_key, burst_marker(burst, burst_events), 'PX', ARGV[10])
+    return { 'counted', tostring(count), '1', burst, tostring(burst_events) }
   end
   return { 'counted', tostring(count), in_episode and '1' or '0' }
 end

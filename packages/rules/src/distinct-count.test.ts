@@ -37,6 +37,23 @@ function counter(redis: Redis, uid: string, overrides: Partial<DistinctCountInpu
 }
 
 describe('distinct count in window (Redis)', () => {
+  test('state lives its TTL after the last event, renewed only once less than that is left', async ({ redis, uid }) => {
+    const c = counter(redis, uid, { threshold: 100 });
+    const longest = 60 * MINUTE + 60 * MINUTE / 16;
+    const noted = () => redis.hget(`${c.keys.base}:data`, 'exp');
+    await c.add('a1', 'alice', 0);
+    expect(Number(await noted())).toBe(c.clock.now() + longest);
+    for (const suffix of ['values', 'data']) {
+      expect(await redis.pttl(`${c.keys.base}:${suffix}`)).toBeGreaterThan(longest - 1000);
+    }
+    c.clock.advance(3 * MINUTE);
+    await c.add('a2', 'bob', 3);
+    expect(Number(await noted())).toBe(c.clock.now() - 3 * MINUTE + longest);
+    c.clock.advance(1 * MINUTE);
+    await c.add('a3', 'carol', 4);
+    expect(Number(await noted())).toBe(c.clock.now() + longest);
+  });
+
   test('crosses at the third distinct value, not at the third event; one event per value as evidence', async ({
     redis,
     uid,

@@ -26,6 +26,33 @@ local function remember_counted(key, pairs_list, keep, ttl)
   redis.call('PEXPIRE', key, ttl)
 end
 
+-- Members of a window older than \`horizon\` can never count again. Trimming each as it passes cost five calls
+-- an event once a window was full, so a window is trimmed only when its oldest member is \`slack\` past the
+-- horizon, then of everything past it. The members kept meanwhile lie before every count's and evidence's
+-- range; an id among them is known as counted, as it would be in the counted set.
+local function trim_window(window_key, data_key, counted_key, field_prefix, horizon, slack, keep, ttl)
+  if #redis.call('ZRANGEBYSCORE', window_key, '-inf', '(' .. num(horizon - slack), 'LIMIT', 0, 1) == 0 then return end
+  local bound = '(' .. num(horizon)
+  local expired = redis.call('ZRANGEBYSCORE', window_key, '-inf', bound, 'WITHSCORES')
+  remember_counted(counted_key, expired, keep, ttl)
+  local fields = {}
+  for i = 1, #expired, 2 do fields[#fields + 1] = field_prefix .. expired[i] end
+  hdel_all(data_key, fields)
+  redis.call('ZREMRANGEBYSCORE', window_key, '-inf', bound)
+end
+
+-- Idle state lives \`ttl\` after its scope's last event, and at most a sixteenth of it longer. Renewing both
+-- keys' expiry on every event cost two calls an event, so the data hash notes when they expire ('exp', by
+-- the detectors' clock) and they are renewed only when that is less than \`ttl\` away (or further than the
+-- longest, after the retention was shortened). Returns the new 'exp' to note, or nil to leave it.
+local function renewal(noted, now, ttl)
+  local longest = ttl + math.floor(ttl / 16)
+  local left = tonumber(noted)
+  if left then left = left - now end
+  if left and left >= ttl and left <= longest then return nil end
+  return now + longest, longest
+end
+
 local function evidence_entry(hash_key, field, id, time)
   local position = redis.call('HGET', hash_key, field)
   if not position then return nil end
