@@ -13,7 +13,8 @@ import { COUNTED_IDS_KEPT } from './window-reply';
  * KEYS: 1 seen (zset: event id -> event time; ids within the lateness, and beyond it the newest
  *       COUNTED_IDS_KEPT, to count each event once and tell a replay of one counted long ago from a late one),
  *       2 data (hash: 'newest', 'level', 'since', 'ev' (recent bad events as evidence JSON),
- *       'g<i>' / 'b<i>' window sums, '<bucket ms>:<bucket index><g|b>' bucket counts),
+ *       'g<i>' / 'b<i>' window sums, '<bucket ms>:<bucket index><g|b>' bucket counts, 'exp' (when
+ *       keys 1 and 2 expire, by the detector's clock; `renewal` in lua-helpers)),
  *       3 this event's replay record.
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 '1' good / '0' bad, 5 allowed lateness ms,
  *       6 error budget (1 - target), 7 minimum events in a condition's long window, 8 detected-at ms,
@@ -65,6 +66,7 @@ end
 if redis.call('ZSCORE', seen_key, id) then return replay_or('duplicate') end
 local fields = { 'newest', 'level', 'since', 'ev' }
 for i = 1, k do fields[#fields + 1] = 'g' .. i; fields[#fields + 1] = 'b' .. i end
+fields[#fields + 1] = 'exp'
 local st = redis.call('HMGET', data_key, unpack(fields))
 local newest = tonumber(st[1])
 if newest and t < newest - L then return replay_or('late', st[1]) end
@@ -185,13 +187,17 @@ for i = 1, k do
   update[#update + 1] = 'g' .. i; update[#update + 1] = gs[i]
   update[#update + 1] = 'b' .. i; update[#update + 1] = bs[i]
 end
+local exp, lifetime = renewal(st[#fields], detected_at, tonumber(ARGV[9]))
+if exp then update[#update + 1] = 'exp'; update[#update + 1] = num(exp) end
 redis.call('HSET', data_key, unpack(update))
 if cleared then redis.call('HDEL', data_key, 'since') end
 local old_ids = redis.call('ZCOUNT', seen_key, '-inf', '(' .. num(top - L))
 local removable = math.min(old_ids, redis.call('ZCARD', seen_key) - ${COUNTED_IDS_KEPT})
 if removable > 0 then redis.call('ZREMRANGEBYRANK', seen_key, 0, removable - 1) end
-redis.call('PEXPIRE', seen_key, ARGV[9])
-redis.call('PEXPIRE', data_key, ARGV[9])
+if exp then
+  redis.call('PEXPIRE', seen_key, lifetime)
+  redis.call('PEXPIRE', data_key, lifetime)
+end
 
 if not record then return { 'unchanged', tostring(prev) } end
 local earlier = redis.call('GET', replay_key)

@@ -6,8 +6,9 @@ import { LUA_HELPERS } from './lua-helpers';
  *
  * KEYS: 1 checks (zset: 'u:<event id>' or 'd:<event id>' -> event time ms), 2 state (hash: newest,
  *       status, since, sinceRef, cause, first, regions, 'r:<region>' (that region's latest check),
- *       'p:<event id>' (stream position of each retained check), and in commitment mode pStart,
- *       pDown, breached), 3 this event's replay record, 4 counted (zset: ids of checks trimmed from
+ *       'p:<event id>' (stream position of each retained check), 'exp' (when keys 1 and 2 expire,
+ *       by the detector's clock; `renewal` in lua-helpers), and in commitment mode pStart, pDown,
+ *       breached), 3 this event's replay record, 4 counted (zset: ids of checks trimmed from
  *       1 -> event time, the newest ARGV 18).
  * ARGV: 1 event id, 2 event time ms, 3 position JSON, 4 '1' when the check succeeded else '0',
  *       5 consecutive failures to go down, 6 allowed lateness ms, 7 detected-at ms, 8 state TTL ms,
@@ -47,9 +48,9 @@ end
 
 -- A redelivered check that caused a transition gets it back, even if it would now look late. Only
 -- known or late checks can be redeliveries, so new checks skip the lookup.
-if redis.call('HEXISTS', state_key, 'p:' .. id) == 1 then return replay_or('duplicate') end
 local state = redis.call('HMGET', state_key, 'newest', 'status', 'since', 'sinceRef', 'first', 'regions',
-  'pStart', 'pDown', 'breached', 'r:' .. region)
+  'pStart', 'pDown', 'breached', 'r:' .. region, 'p:' .. id, 'exp')
+if state[11] then return replay_or('duplicate') end
 local newest = tonumber(state[1])
 if newest and t < newest - L then
   -- A check counted long ago (a redelivery after its partition moved on) is a duplicate, not late.
@@ -211,6 +212,8 @@ if commitment_mode then
   end
 end
 
+local exp, lifetime = renewal(state[12], detected_at, tonumber(ARGV[8]))
+if exp then set('exp', num(exp)) end
 redis.call('HSET', state_key, unpack(update))
 if closed then redis.call('HDEL', state_key, 'sinceRef') end
 
@@ -230,8 +233,10 @@ if removable > 0 then
   hdel_all(state_key, fields)
   redis.call('ZREMRANGEBYRANK', checks_key, 0, removable - 1)
 end
-redis.call('PEXPIRE', checks_key, ARGV[8])
-redis.call('PEXPIRE', state_key, ARGV[8])
+if exp then
+  redis.call('PEXPIRE', checks_key, lifetime)
+  redis.call('PEXPIRE', state_key, lifetime)
+end
 
 local record, kind
 if commitment_mode then record, kind = breach, 'breach' else record, kind = transition, 'transition' end
