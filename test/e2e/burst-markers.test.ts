@@ -191,4 +191,58 @@ describe('burst markers', () => {
       await bus.stop();
     }
   });
+  test('a slow release holds up neither its run nor the next one, and a stop waits for it', async ({
+    redis,
+    uid,
+  }) => {
+    const { topics, bus, detector } = await setUp(redis, uid);
+    let evaluated = 0;
+    let released = false;
+    let letGo: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const watched: BatchDetector = {
+      processBatch: async (items) => {
+        evaluated += items.length;
+        return detector.processBatch(items);
+      },
+      release: async (markers) => {
+        await gate;
+        await detector.release(markers);
+        released = true;
+      },
+    };
+    const stage = await startDetectorStage({
+      bus,
+      topics,
+      detector: watched,
+      logger: silentLogger,
+      groupId: `${uid}-detector`,
+    });
+    let stopped = false;
+    try {
+      await publishFailedSignIns(bus, topics.events, 'pia@example.com', `${uid}-h`, 7);
+      await eventually(async () => (bus.published === 1 ? true : undefined), 20_000, 'the first publish');
+      await publishFailedSignIns(bus, topics.events, 'quinn@example.com', `${uid}-i`, 7);
+      await eventually(
+        async () => (evaluated === 14 && bus.published === 2 ? true : undefined),
+        20_000,
+        'the second batch published while the first release waits',
+      );
+      expect(released).toBe(false);
+      expect(await markerKeys(redis, `${uid}:`)).toHaveLength(4);
+      const stopping = stage.stop().then(() => {
+        stopped = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(stopped).toBe(false);
+      letGo();
+      await stopping;
+      expect(released).toBe(true);
+      expect(await markerKeys(redis, `${uid}:`)).toEqual([]);
+    } finally {
+      letGo();
+      if (!stopped) await stage.stop();
+      await bus.stop();
+    }
+  });
 });

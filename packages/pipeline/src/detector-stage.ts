@@ -74,18 +74,26 @@ export interface DetectorStageOptions {
 export async function startDetectorStage(options: DetectorStageOptions): Promise<Subscription> {
   const { bus, topics, metrics } = options;
   const recent = new RecentEvents(options.recentEventBytes);
+  // Markers are released after their run's detections are published, without holding the run (and its
+  // offset commit) for another Redis round trip; a stop waits for the releases still going.
+  const releases = new Set<Promise<void>>();
+  const releaseLater = (markers: readonly string[]): void => {
+    if (markers.length === 0) return;
+    const release: Promise<void> = releaseMarkers(options, markers).finally(() => releases.delete(release));
+    releases.add(release);
+  };
   const coalescer = new BatchCoalescer<IncomingMessage>(
     async (messages) => {
       const done = metrics?.startBatch('detector');
       try {
-        await handleEventBatch(mergedBatch(topics.events, messages), options, recent);
+        await handleEventBatch(mergedBatch(topics.events, messages), options, recent, releaseLater);
       } finally {
         done?.();
       }
     },
     { maxItems: options.maxBatchEvents ?? 5000, maxInFlight: options.maxRunsInFlight ?? 2 },
   );
-  return bus.subscribe({
+  const subscription = await bus.subscribe({
     groupId: options.groupId,
     topics: [topics.events],
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 12,
@@ -94,6 +102,12 @@ export async function startDetectorStage(options: DetectorStageOptions): Promise
       await coalescer.submit(batch.messages);
     },
   });
+  return {
+    async stop() {
+      await subscription.stop();
+      await Promise.all(releases);
+    },
+  };
 }
 
 /** The records of several partitions' batches as one; each record keeps its own partition and offset. */
@@ -111,6 +125,7 @@ async function handleEventBatch(
   batch: IncomingBatch,
   deps: DetectorStageOptions,
   recent: RecentEvents,
+  releaseLater: (markers: readonly string[]) => void,
 ): Promise<void> {
   const items: BatchItem[] = [];
   const dead: StageDeadLetter[] = [];
@@ -208,7 +223,7 @@ async function handleEventBatch(
         deps.logger.info({ detections: [...detections.keys()] }, 'detections published');
         faultPoint('detector.after-publish');
       }
-      await releaseMarkers(deps, markers);
+      releaseLater(markers);
     },
     parent,
   );
