@@ -4,7 +4,7 @@ import { startDetectorStage, type BatchDetector } from '@vigil/pipeline';
 import { bruteForceRule, createDetector } from '@vigil/rules';
 import { systemClock } from '@vigil/runtime';
 import { topicNames, type Detection } from '@vigil/schema';
-import { recordingLogger, silentLogger } from '@vigil/telemetry';
+import { recordingLogger, silentLogger, type Logger } from '@vigil/telemetry';
 import { describe, expect, test } from '../fixtures/services';
 import { failedSignIn } from './detector-harness';
 import { eventually } from './pipeline-harness';
@@ -73,7 +73,9 @@ async function setUp(redis: Redis, uid: string) {
     clock: systemClock,
     logger: silentLogger,
   });
-  return { topics, bus, detector };
+  const startStage = (watched: BatchDetector, logger: Logger = silentLogger) =>
+    startDetectorStage({ bus, topics, detector: watched, logger, groupId: `${uid}-detector` });
+  return { topics, bus, detector, startStage };
 }
 
 describe('burst markers', () => {
@@ -81,7 +83,7 @@ describe('burst markers', () => {
     redis,
     uid,
   }) => {
-    const { topics, bus, detector } = await setUp(redis, uid);
+    const { topics, bus, detector, startStage } = await setUp(redis, uid);
     const calls: string[] = [];
     const watched: BatchDetector = {
       processBatch: async (items) => {
@@ -106,13 +108,7 @@ describe('burst markers', () => {
       },
     });
     bus.failing = 2;
-    const stage = await startDetectorStage({
-      bus,
-      topics,
-      detector: watched,
-      logger: silentLogger,
-      groupId: `${uid}-detector`,
-    });
+    const stage = await startStage(watched);
     try {
       // Five failed sign-ins cross (the threshold is 5); the three after are the burst's later events.
       await publishFailedSignIns(bus, topics.events, 'mallory@example.com', `${uid}-f`, 8);
@@ -153,7 +149,7 @@ describe('burst markers', () => {
     redis,
     uid,
   }) => {
-    const { topics, bus, detector } = await setUp(redis, uid);
+    const { topics, bus, detector, startStage } = await setUp(redis, uid);
     const logger = recordingLogger();
     let evaluated = 0;
     const watched: BatchDetector = {
@@ -163,13 +159,7 @@ describe('burst markers', () => {
       },
       release: () => Promise.reject(new Error('Connection is closed.')),
     };
-    const stage = await startDetectorStage({
-      bus,
-      topics,
-      detector: watched,
-      logger,
-      groupId: `${uid}-detector`,
-    });
+    const stage = await startStage(watched, logger);
     try {
       await publishFailedSignIns(bus, topics.events, 'oscar@example.com', `${uid}-g`, 7);
       const warning = await eventually(
@@ -195,7 +185,7 @@ describe('burst markers', () => {
     redis,
     uid,
   }) => {
-    const { topics, bus, detector } = await setUp(redis, uid);
+    const { topics, bus, detector, startStage } = await setUp(redis, uid);
     let evaluated = 0;
     let released = false;
     let letGo: () => void = () => undefined;
@@ -211,13 +201,7 @@ describe('burst markers', () => {
         released = true;
       },
     };
-    const stage = await startDetectorStage({
-      bus,
-      topics,
-      detector: watched,
-      logger: silentLogger,
-      groupId: `${uid}-detector`,
-    });
+    const stage = await startStage(watched);
     let stopped = false;
     try {
       await publishFailedSignIns(bus, topics.events, 'pia@example.com', `${uid}-h`, 7);
