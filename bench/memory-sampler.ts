@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { leastSquaresSlope } from './slope';
 
 export interface MemorySummary {
   samples: number;
@@ -79,17 +80,10 @@ function processRssMb(pid: number): number {
 function secondHalfSlope(samples: Sample[], value: (s: Sample) => number): number {
   const half = samples.slice(Math.floor(samples.length / 2));
   const t0 = half[0]?.t ?? 0;
-  const xs = half.map((s) => (s.t - t0) / 60_000);
-  const ys = half.map(value);
-  const mx = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-  const my = ys.reduce((a, b) => a + b, 0) / Math.max(ys.length, 1);
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * ((ys[i] ?? 0) - my);
-    den += (x - mx) ** 2;
-  });
-  return den === 0 ? 0 : num / den;
+  return leastSquaresSlope(
+    half.map((s) => (s.t - t0) / 60_000),
+    half.map(value),
+  );
 }
 
 /**
