@@ -187,17 +187,13 @@ for i = 1, k do
   update[#update + 1] = 'g' .. i; update[#update + 1] = gs[i]
   update[#update + 1] = 'b' .. i; update[#update + 1] = bs[i]
 end
-local exp, lifetime = renewal(st[#fields], detected_at, tonumber(ARGV[9]))
-if exp then update[#update + 1] = 'exp'; update[#update + 1] = num(exp) end
+local lifetime = renewal(update, st[#fields], detected_at, tonumber(ARGV[9]))
 redis.call('HSET', data_key, unpack(update))
 if cleared then redis.call('HDEL', data_key, 'since') end
 local old_ids = redis.call('ZCOUNT', seen_key, '-inf', '(' .. num(top - L))
 local removable = math.min(old_ids, redis.call('ZCARD', seen_key) - ${COUNTED_IDS_KEPT})
 if removable > 0 then redis.call('ZREMRANGEBYRANK', seen_key, 0, removable - 1) end
-if exp then
-  redis.call('PEXPIRE', seen_key, lifetime)
-  redis.call('PEXPIRE', data_key, lifetime)
-end
+expire_keys(lifetime, seen_key, data_key)
 
 if not record then return { 'unchanged', tostring(prev) } end
 local earlier = redis.call('GET', replay_key)

@@ -212,8 +212,7 @@ if commitment_mode then
   end
 end
 
-local exp, lifetime = renewal(state[12], detected_at, tonumber(ARGV[8]))
-if exp then set('exp', num(exp)) end
+local lifetime = renewal(update, state[12], detected_at, tonumber(ARGV[8]))
 redis.call('HSET', state_key, unpack(update))
 if closed then redis.call('HDEL', state_key, 'sinceRef') end
 
@@ -233,10 +232,7 @@ if removable > 0 then
   hdel_all(state_key, fields)
   redis.call('ZREMRANGEBYRANK', checks_key, 0, removable - 1)
 end
-if exp then
-  redis.call('PEXPIRE', checks_key, lifetime)
-  redis.call('PEXPIRE', state_key, lifetime)
-end
+expire_keys(lifetime, checks_key, state_key)
 
 local record, kind
 if commitment_mode then record, kind = breach, 'breach' else record, kind = transition, 'transition' end

@@ -106,13 +106,9 @@ if not fired_at and in_episode and burst then
   burst_events = (tonumber(meta[5]) or 0) + 1
   meta_update[#meta_update + 1] = 'burst_events'; meta_update[#meta_update + 1] = burst_events
 end
-local exp, lifetime = renewal(meta[7], tonumber(ARGV[8]), tonumber(ARGV[9]))
-if exp then meta_update[#meta_update + 1] = 'exp'; meta_update[#meta_update + 1] = num(exp) end
+local lifetime = renewal(meta_update, meta[7], tonumber(ARGV[8]), tonumber(ARGV[9]))
 redis.call('HSET', data_key, unpack(meta_update))
-if exp then
-  redis.call('PEXPIRE', window_key, lifetime)
-  redis.call('PEXPIRE', data_key, lifetime)
-end
+expire_keys(lifetime, window_key, data_key)
 
 if not fired_at then
   if burst_events then

@@ -85,13 +85,9 @@ if in_episode and burst then
   burst_events = (tonumber(meta[6]) or 0) + 1
   update[#update + 1] = 'burst_events'; update[#update + 1] = burst_events
 end
-local exp, lifetime = renewal(meta[7], tonumber(ARGV[9]), tonumber(ARGV[10]))
-if exp then update[#update + 1] = 'exp'; update[#update + 1] = num(exp) end
+local lifetime = renewal(update, meta[7], tonumber(ARGV[9]), tonumber(ARGV[10]))
 redis.call('HSET', data_key, unpack(update))
-if exp then
-  redis.call('PEXPIRE', values_key, lifetime)
-  redis.call('PEXPIRE', data_key, lifetime)
-end
+expire_keys(lifetime, values_key, data_key)
 
 if not fired then
   if burst_events then

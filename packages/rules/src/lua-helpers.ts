@@ -44,13 +44,21 @@ end
 -- Idle state lives \`ttl\` after its scope's last event, and at most a sixteenth of it longer. Renewing both
 -- keys' expiry on every event cost two calls an event, so the data hash notes when they expire ('exp', by
 -- the detectors' clock) and they are renewed only when that is less than \`ttl\` away (or further than the
--- longest, after the retention was shortened). Returns the new 'exp' to note, or nil to leave it.
-local function renewal(noted, now, ttl)
+-- longest, after the retention was shortened). When due, appends the new 'exp' to \`update\` (the field and
+-- value list of the call's HSET) and returns the lifetime to give the keys with \`expire_keys\`, after it.
+local function renewal(update, noted, now, ttl)
   local longest = ttl + math.floor(ttl / 16)
   local left = tonumber(noted)
   if left then left = left - now end
   if left and left >= ttl and left <= longest then return nil end
-  return now + longest, longest
+  update[#update + 1] = 'exp'; update[#update + 1] = num(now + longest)
+  return longest
+end
+
+local function expire_keys(lifetime, first, second)
+  if not lifetime then return end
+  redis.call('PEXPIRE', first, lifetime)
+  redis.call('PEXPIRE', second, lifetime)
 end
 
 local function evidence_entry(hash_key, field, id, time)
