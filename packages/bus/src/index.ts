@@ -38,3 +38,4 @@ export {
 export type { TopicAction, ApplyTopicsOptions } from './topics-file';
 export { kafkaSecurityFromEnv, kafkaClientConfig, secretFromEnv } from './kafka-security';
 export type { KafkaSecurity, OAuthBearerProvider } from './kafka-security';
+export { createKeyPartitioner } from './key-partitioner';

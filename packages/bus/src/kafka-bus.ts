@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Message, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from '@vigil/telemetry';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff } from './backoff';
 import {
@@ -9,6 +9,7 @@ import {
   type Subscription,
 } from './bus';
 import { withDeadline } from './deadline';
+import { createKeyPartitioner } from './key-partitioner';
 import { shutDownBus } from './bus-shutdown';
 import type { KafkaSecurity } from './kafka-security';
 import { kafkaLogCreator, type KafkaLogHooks } from './kafka-log-creator';
@@ -106,7 +107,7 @@ export class KafkaBus implements Bus {
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: true,
       // Kafka's own murmur2 partitioner, so a key lands where Java and librdkafka clients put it.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: createKeyPartitioner,
       // kafkajs's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER under concurrent
       // sends (kafkajs #598); consumers are at-least-once anyway, so a retried send's duplicate is fine.
       idempotent: false,
