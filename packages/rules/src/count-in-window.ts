@@ -40,6 +40,8 @@ export interface CountInWindowInput {
   stateTtlMs: number;
   /** How long the record of a crossing is kept for redeliveries (wall clock). */
   replayTtlMs: number;
+  /** How many ids trimmed from the window stay known as counted; default `COUNTED_IDS_KEPT`. */
+  countedKept?: number;
 }
 
 /** What the crossing event saw; stored in Redis so a redelivery rebuilds the same detection. */
@@ -89,7 +91,8 @@ function parseCrossing(text: string): WindowCrossing {
   };
 }
 
-function parseReply(reply: unknown): CountInWindowResult {
+/** The script's reply as a result; also reads the replies of the in-process port (`local-state/`). */
+export function parseCountInWindowReply(reply: unknown): CountInWindowResult {
   return parseWindowReply(reply, COUNT_IN_WINDOW_SCRIPT.name, parseCrossing);
 }
 
@@ -114,8 +117,8 @@ export function countInWindow(batch: RedisBatch, input: CountInWindowInput): Pro
       input.nowMs,
       input.stateTtlMs,
       input.replayTtlMs,
-      COUNTED_IDS_KEPT,
+      input.countedKept ?? COUNTED_IDS_KEPT,
     ],
-    parseReply,
+    parseCountInWindowReply,
   );
 }
