@@ -39,6 +39,8 @@ export interface DistinctCountInput {
   nowMs: number;
   stateTtlMs: number;
   replayTtlMs: number;
+  /** How many values trimmed from the window stay known as counted; default `COUNTED_IDS_KEPT`. */
+  countedKept?: number;
 }
 
 /** What the crossing event saw; stored in Redis so a redelivery rebuilds the same detection. */
@@ -92,7 +94,8 @@ function parseCrossing(text: string): DistinctCrossing {
   };
 }
 
-function parseReply(reply: unknown): DistinctCountResult {
+/** The script's reply as a result; also reads the replies of the in-process port (`local-state/`). */
+export function parseDistinctCountReply(reply: unknown): DistinctCountResult {
   return parseWindowReply(reply, DISTINCT_COUNT_SCRIPT.name, parseCrossing);
 }
 
@@ -117,8 +120,8 @@ export function distinctCount(batch: RedisBatch, input: DistinctCountInput): Pro
       input.nowMs,
       input.stateTtlMs,
       input.replayTtlMs,
-      COUNTED_IDS_KEPT,
+      input.countedKept ?? COUNTED_IDS_KEPT,
     ],
-    parseReply,
+    parseDistinctCountReply,
   );
 }

@@ -1,0 +1,166 @@
+import { SortedMembers } from './sorted-members';
+
+/**
+ * One event's call to a port: the script's arguments as its Redis caller takes them, without the keys and
+ * expiries, and with the position as the JSON the script stores (`encodePosition`).
+ */
+export type LocalCall<Input> = Omit<
+  Input,
+  'keys' | 'position' | 'observed' | 'stateTtlMs' | 'replayTtlMs'
+> & {
+  position: string;
+  countedKept: number;
+};
+
+/** A script's reply as it comes over the wire: an array of strings. */
+export type WireReply = string[];
+
+/**
+ * What a windowed script (count in window, distinct count) keeps about one scope: its window, what each
+ * member of the window stored beside it, the members trimmed from it that stay known as counted, the
+ * newest event, the episode and its burst, and the replay records of the scope's events.
+ */
+export interface WindowScope {
+  window: SortedMembers;
+  /** Per window member: the position JSON (count in window) or the evidence JSON (distinct count). */
+  entries: Map<string, string>;
+  counted: SortedMembers;
+  newest?: number;
+  from?: number;
+  until?: number;
+  burst?: string;
+  burstEvents?: number;
+  /** Replay records by event id: a crossing's record, or a burst continuation's marker. */
+  replays: Map<string, string>;
+}
+
+/** The scopes of one windowed primitive, made on first use. */
+export class WindowScopes {
+  private readonly scopes = new Map<string, WindowScope>();
+
+  get(scope: string): WindowScope {
+    let state = this.scopes.get(scope);
+    if (!state) {
+      state = {
+        window: new SortedMembers(),
+        entries: new Map(),
+        counted: new SortedMembers(),
+        replays: new Map(),
+      };
+      this.scopes.set(scope, state);
+    }
+    return state;
+  }
+
+  dropReplay(scope: string, eventId: string): void {
+    this.scopes.get(scope)?.replays.delete(eventId);
+  }
+
+  delete(scope: string): void {
+    this.scopes.delete(scope);
+  }
+}
+
+/** The window trimmed as the script's `trim_window` trims it: only once its oldest is `slack` past the horizon. */
+export function trimWindow(state: WindowScope, horizon: number, slack: number, keep: number): void {
+  const oldest = state.window.first();
+  if (!oldest || oldest[1] >= horizon - slack) return;
+  const expired = state.window.removeBelow(horizon);
+  for (const [member, score] of expired) {
+    state.counted.add(score, member);
+    state.entries.delete(member);
+  }
+  state.counted.keepHighest(keep);
+}
+
+/** What the windowed primitives share: their scopes, and dropping what the stage releases or expires. */
+export abstract class LocalWindowPrimitive {
+  protected readonly scopes = new WindowScopes();
+
+  /** Drops an event's replay record (a burst marker, once its continuation is durable). */
+  dropReplay(scope: string, eventId: string): void {
+    this.scopes.dropReplay(scope, eventId);
+  }
+
+  /** Forgets a scope (its state expired, or its partition moved away). */
+  delete(scope: string): void {
+    this.scopes.delete(scope);
+  }
+}
+
+/**
+ * The reply to an event that was counted without crossing: inside an episode whose burst is known, one
+ * more event for the burst, and a marker as its replay record.
+ */
+export function countedReply(
+  state: WindowScope,
+  eventId: string,
+  count: number,
+  inEpisode: boolean,
+): WireReply {
+  if (inEpisode && state.burst !== undefined) {
+    const events = (state.burstEvents ?? 0) + 1;
+    state.burstEvents = events;
+    state.replays.set(eventId, burstMarker(state.burst, events));
+    return ['counted', String(count), '1', state.burst, String(events)];
+  }
+  return ['counted', String(count), inEpisode ? '1' : '0'];
+}
+
+/** The call's facts a crossing record keeps. */
+interface CrossingCall {
+  eventId: string;
+  eventTimeMs: number;
+  nowMs: number;
+  windowMs: number;
+  threshold: number;
+}
+
+/**
+ * Stores the crossing record (the window ending at `at` held `count`) as the trigger's replay record, with
+ * the first event in that window as `firstAt`.
+ */
+export function crossedReply(
+  state: WindowScope,
+  call: CrossingCall,
+  at: number,
+  count: number,
+  evidence: unknown[],
+): WireReply {
+  const { eventId: trigger, eventTimeMs: triggerTime, nowMs: detectedAt, windowMs, threshold } = call;
+  const first = state.window.range(at - windowMs, at, 1)[0];
+  const record = JSON.stringify({
+    trigger,
+    triggerTime,
+    at,
+    count,
+    firstAt: first?.[1],
+    detectedAt,
+    windowMs,
+    threshold,
+    evidence,
+  });
+  state.replays.set(trigger, record);
+  return ['crossed', record];
+}
+
+export function replayOr(record: string | undefined, otherwise: WireReply): WireReply {
+  return record === undefined ? otherwise : replayReply(record);
+}
+
+export function burstMarker(burst: string, events: number): string {
+  return `{"burst":${JSON.stringify(burst)},"events":${events}}`;
+}
+
+export function replayReply(record: string): WireReply {
+  if (record.startsWith('{"burst":')) {
+    const marker = JSON.parse(record) as { burst: string; events: number };
+    return ['counted', '0', '1', marker.burst, String(marker.events)];
+  }
+  return ['replayed', record];
+}
+
+/** A number as the script writes it into its hash (`%.17g`): integers in plain digits. */
+export function formatNumber(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e17 ? String(value) : value.toPrecision(17);
+}
