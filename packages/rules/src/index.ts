@@ -67,6 +67,9 @@ export type { LuaScript } from './redis-batch';
 export { scopeKeys } from './state-keys';
 export type { ScopeKeys } from './state-keys';
 export type { StreamPosition } from './evidence';
+export { encodePosition } from './evidence';
+export { LocalCountInWindow } from './local-state/local-count-in-window';
+export { LocalDistinctCount } from './local-state/local-distinct-count';
 export { detectionId, deadlineSuffix } from './detection-builder';
 export { runFixture, expectedDetectionId } from './fixture-runner';
 export type { FixtureRun } from './fixture-runner';
@@ -83,12 +86,6 @@ export {
   backupJob,
   restoreTest,
 } from './fixture-events';
-export {
-  loadRulesDirectory,
-  runRuleTests,
-  formatRuleTests,
-  runBacktest,
-  readEventLines,
-} from './custom';
+export { loadRulesDirectory, runRuleTests, formatRuleTests, runBacktest, readEventLines } from './custom';
 export type { RulesDirectory, RuleTestOutcome, BacktestResult } from './custom';
 export { rulesCommand } from './cli/rules-command';

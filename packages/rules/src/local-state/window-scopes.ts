@@ -56,6 +56,13 @@ export class WindowScopes {
     this.scopes.get(scope)?.replays.delete(eventId);
   }
 
+  /** Entries in every scope's window. */
+  get entries(): number {
+    let total = 0;
+    for (const state of this.scopes.values()) total += state.window.size;
+    return total;
+  }
+
   delete(scope: string): void {
     this.scopes.delete(scope);
   }
@@ -85,6 +92,11 @@ export abstract class LocalWindowPrimitive {
   /** Forgets a scope (its state expired, or its partition moved away). */
   delete(scope: string): void {
     this.scopes.delete(scope);
+  }
+
+  /** Entries in every scope's window. */
+  get entries(): number {
+    return this.scopes.entries;
   }
 }
 
