@@ -84,6 +84,7 @@ export class LocalCountInWindow extends LocalWindowPrimitive {
     });
 
     state.entries.set(id, call.position);
+    state.dirty.add(`w:${id}`).add('m');
     state.newest = newest;
     if (from !== undefined) {
       state.from = from;

@@ -67,6 +67,7 @@ export class LocalDistinctCount extends LocalWindowPrimitive {
     }
 
     state.entries.set(value, entry);
+    state.dirty.add(`w:${value}`).add('m');
     state.newest = newest;
     if (from !== undefined) {
       state.from = from;

@@ -6,6 +6,7 @@ import { encodePosition, type Observed, type StreamPosition } from '../evidence'
 import { RedisBatch } from '../redis-batch';
 import { scopeKeys, type ScopeKeys } from '../state-keys';
 import type { WindowReply } from '../window-reply';
+import type { ScopeChanges } from './scope-changes';
 import { LocalCountInWindow } from './local-count-in-window';
 import { LocalDistinctCount } from './local-distinct-count';
 import { SortedMembers, compareBytes } from './sorted-members';
@@ -46,6 +47,8 @@ interface Primitive<R> {
   remote(batch: RedisBatch, keys: ScopeKeys, call: Call): Promise<R>;
   local(scope: string, call: Call): R;
   dropReplay(scope: string, eventId: string): void;
+  /** Called once a batch is done, its markers dropped. */
+  afterBatch?(): void;
 }
 
 /** A primitive both ways: `run` through its Redis caller, `port` with the position as the JSON it stores. */
@@ -67,10 +70,54 @@ function bothWays<R, LocalCall>(
   };
 }
 
-const countInWindowBothWays = () =>
-  bothWays(countInWindow, new LocalCountInWindow(), parseCountInWindowReply);
-const distinctCountBothWays = () =>
-  bothWays(distinctCount, new LocalDistinctCount(), parseDistinctCountReply);
+const countInWindowBothWays = (port = new LocalCountInWindow()) =>
+  bothWays(countInWindow, port, parseCountInWindowReply);
+const distinctCountBothWays = (port = new LocalDistinctCount()) =>
+  bothWays(distinctCount, port, parseDistinctCountReply);
+
+/** What a port needs to be written back and restarted. */
+interface Restartable {
+  add(scope: string, call: never): string[];
+  dropReplay(scope: string, eventId: string): void;
+  takeChanges(): Map<string, ScopeChanges>;
+  restore(scope: string, fields: Iterable<[string, string]>): void;
+}
+
+/**
+ * `primitive`'s port, written after every batch to a store of fields per scope (as a hash per scope would
+ * hold them), and now and then thrown away for a new one restored from that store, as after a restart or a
+ * partition's move. It must go on answering as the script does.
+ */
+function restarting<R, P extends Restartable>(
+  primitive: (port: P) => Primitive<R>,
+  makePort: () => P,
+  seed: number,
+  restarts: { count: number },
+): Primitive<R> {
+  let port = makePort();
+  let inner = primitive(port);
+  let state = seed;
+  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const store = new Map<string, Map<string, string>>();
+  return {
+    remote: (batch, keys, call) => inner.remote(batch, keys, call),
+    local: (scope, call) => inner.local(scope, call),
+    dropReplay: (scope, id) => inner.dropReplay(scope, id),
+    afterBatch() {
+      for (const [scope, changes] of port.takeChanges()) {
+        const fields = store.get(scope) ?? new Map<string, string>();
+        store.set(scope, fields);
+        for (const [field, value] of changes.set) fields.set(field, value);
+        for (const field of changes.del) fields.delete(field);
+      }
+      if (random() >= 0.3) return;
+      port = makePort();
+      for (const [scope, fields] of store) port.restore(scope, fields);
+      inner = primitive(port);
+      restarts.count++;
+    },
+  };
+}
 
 /**
  * The oracle is the Redis script itself: the same random calls go to it and to the port, batch by batch,
@@ -156,6 +203,7 @@ async function differential<R extends WindowReply<unknown>>(
         primitive.dropReplay(scope, id);
       }
     }
+    primitive.afterBatch?.();
   }
   return kinds;
 }
@@ -200,6 +248,20 @@ describe('windowed primitives in process', () => {
 
   test('distinct count answers every call as the Redis script does', async ({ redis, uid }) => {
     await allRuns(redis, uid, distinctCountBothWays);
+  });
+
+  test('written back after every batch and restarted from what was written, both still answer as the scripts do', async ({
+    redis,
+    uid,
+  }) => {
+    const restarts = { count: 0 };
+    await allRuns(redis, `${uid}-c`, () =>
+      restarting(countInWindowBothWays, () => new LocalCountInWindow(), 7, restarts),
+    );
+    await allRuns(redis, `${uid}-d`, () =>
+      restarting(distinctCountBothWays, () => new LocalDistinctCount(), 8, restarts),
+    );
+    expect(restarts.count).toBeGreaterThan(100);
   });
 
   test('a sorted set orders ties by the members bytes, as Redis does', () => {

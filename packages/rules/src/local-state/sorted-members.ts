@@ -87,13 +87,16 @@ export class SortedMembers {
     return removed;
   }
 
-  /** Keeps only the `keep` highest-ranked members. */
-  keepHighest(keep: number): void {
-    const drop = this.members.length - keep;
-    if (drop <= 0) return;
-    for (let i = 0; i < drop; i++) this.scoreOf.delete(this.members[i]!);
-    this.members = this.members.slice(drop);
-    this.scores = this.scores.slice(drop);
+  /** Keeps only the `keep` highest-ranked members; returns the others, lowest first. */
+  keepHighest(keep: number): string[] {
+    const drop = Math.max(0, this.members.length - keep);
+    const dropped = this.members.slice(0, drop);
+    for (const member of dropped) this.scoreOf.delete(member);
+    if (drop > 0) {
+      this.members = this.members.slice(drop);
+      this.scores = this.scores.slice(drop);
+    }
+    return dropped;
   }
 
   /** The index of the first member scoring at least `score`. */

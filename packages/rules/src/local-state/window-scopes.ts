@@ -1,4 +1,5 @@
-import { SortedMembers } from './sorted-members';
+import { restoreScope, takeChanges, type ScopeChanges } from './scope-changes';
+import { emptyScope, type WindowScope } from './scope-state';
 
 /**
  * One event's call to a port: the script's arguments as its Redis caller takes them, without the keys and
@@ -15,45 +16,43 @@ export type LocalCall<Input> = Omit<
 /** A script's reply as it comes over the wire: an array of strings. */
 export type WireReply = string[];
 
-/**
- * What a windowed script (count in window, distinct count) keeps about one scope: its window, what each
- * member of the window stored beside it, the members trimmed from it that stay known as counted, the
- * newest event, the episode and its burst, and the replay records of the scope's events.
- */
-export interface WindowScope {
-  window: SortedMembers;
-  /** Per window member: the position JSON (count in window) or the evidence JSON (distinct count). */
-  entries: Map<string, string>;
-  counted: SortedMembers;
-  newest?: number;
-  from?: number;
-  until?: number;
-  burst?: string;
-  burstEvents?: number;
-  /** Replay records by event id: a crossing's record, or a burst continuation's marker. */
-  replays: Map<string, string>;
-}
-
 /** The scopes of one windowed primitive, made on first use. */
 export class WindowScopes {
   private readonly scopes = new Map<string, WindowScope>();
 
+  /** Scopes handed out since changes were last taken: the only ones that can have any. */
+  private readonly touched = new Set<string>();
+
   get(scope: string): WindowScope {
     let state = this.scopes.get(scope);
-    if (!state) {
-      state = {
-        window: new SortedMembers(),
-        entries: new Map(),
-        counted: new SortedMembers(),
-        replays: new Map(),
-      };
-      this.scopes.set(scope, state);
-    }
+    if (!state) this.scopes.set(scope, (state = emptyScope()));
+    this.touched.add(scope);
     return state;
   }
 
+  /** Puts a scope's state in place, as read back from where it was written. */
+  put(scope: string, state: WindowScope): void {
+    this.scopes.set(scope, state);
+  }
+
+  has(scope: string): boolean {
+    return this.scopes.has(scope);
+  }
+
   dropReplay(scope: string, eventId: string): void {
-    this.scopes.get(scope)?.replays.delete(eventId);
+    const state = this.scopes.get(scope);
+    if (!state?.replays.delete(eventId)) return;
+    state.dirty.add(`r:${eventId}`);
+    this.touched.add(scope);
+  }
+
+  /** Each touched scope with changed fields, once; their changes are then forgotten. */
+  *takeDirty(): Generator<[string, WindowScope]> {
+    for (const scope of this.touched) {
+      const state = this.scopes.get(scope);
+      if (state && state.dirty.size > 0) yield [scope, state];
+    }
+    this.touched.clear();
   }
 
   /** Entries in every scope's window. */
@@ -76,8 +75,10 @@ export function trimWindow(state: WindowScope, horizon: number, slack: number, k
   for (const [member, score] of expired) {
     state.counted.add(score, member);
     state.entries.delete(member);
+    state.dirty.add(`w:${member}`);
+    state.dirty.add(`c:${member}`);
   }
-  state.counted.keepHighest(keep);
+  for (const member of state.counted.keepHighest(keep)) state.dirty.add(`c:${member}`);
 }
 
 /** What the windowed primitives share: their scopes, and dropping what the stage releases or expires. */
@@ -98,6 +99,22 @@ export abstract class LocalWindowPrimitive {
   get entries(): number {
     return this.scopes.entries;
   }
+
+  /** What each scope changed since the last call, to be written where `restore` reads it back. */
+  takeChanges(): Map<string, ScopeChanges> {
+    const changes = new Map<string, ScopeChanges>();
+    for (const [scope, state] of this.scopes.takeDirty()) changes.set(scope, takeChanges(state));
+    return changes;
+  }
+
+  /** Puts back a scope's state from its written fields (after a restart, or when its partition came here). */
+  restore(scope: string, fields: Iterable<[string, string]>): void {
+    this.scopes.put(scope, restoreScope(fields));
+  }
+
+  has(scope: string): boolean {
+    return this.scopes.has(scope);
+  }
 }
 
 /**
@@ -114,6 +131,7 @@ export function countedReply(
     const events = (state.burstEvents ?? 0) + 1;
     state.burstEvents = events;
     state.replays.set(eventId, burstMarker(state.burst, events));
+    state.dirty.add(`r:${eventId}`);
     return ['counted', String(count), '1', state.burst, String(events)];
   }
   return ['counted', String(count), inEpisode ? '1' : '0'];
@@ -153,6 +171,7 @@ export function crossedReply(
     evidence,
   });
   state.replays.set(trigger, record);
+  state.dirty.add(`r:${trigger}`);
   return ['crossed', record];
 }
 
