@@ -7,6 +7,7 @@ import { RedisBatch } from '../redis-batch';
 import { scopeKeys, type ScopeKeys } from '../state-keys';
 import type { WindowReply } from '../window-reply';
 import type { ScopeChanges } from './scope-changes';
+import { SCOPE_WRITE_SCRIPT, readScope, writeScope } from './scope-store';
 import { LocalCountInWindow } from './local-count-in-window';
 import { LocalDistinctCount } from './local-distinct-count';
 import { SortedMembers, compareBytes } from './sorted-members';
@@ -48,7 +49,7 @@ interface Primitive<R> {
   local(scope: string, call: Call): R;
   dropReplay(scope: string, eventId: string): void;
   /** Called once a batch is done, its markers dropped. */
-  afterBatch?(): void;
+  afterBatch?(): Promise<void>;
 }
 
 /** A primitive both ways: `run` through its Redis caller, `port` with the position as the JSON it stores. */
@@ -83,14 +84,65 @@ interface Restartable {
   restore(scope: string, fields: Iterable<[string, string]>): void;
 }
 
+/** Where a restarting port writes its scopes, and reads them back. */
+interface Store {
+  write(changes: Map<string, ScopeChanges>): Promise<void>;
+  readAll(): Promise<Array<[string, Iterable<[string, string]>]>>;
+}
+
+/** Fields per scope in memory, as a hash per scope would hold them. */
+function memoryStore(): Store {
+  const store = new Map<string, Map<string, string>>();
+  return {
+    write(changes) {
+      for (const [scope, { set, del }] of changes) {
+        const fields = store.get(scope) ?? new Map<string, string>();
+        store.set(scope, fields);
+        for (const [field, value] of set) fields.set(field, value);
+        for (const field of del) fields.delete(field);
+      }
+      return Promise.resolve();
+    },
+    readAll: () => Promise.resolve([...store]),
+  };
+}
+
+/** A hash per scope in Redis, written with the version fence; every write must find its version. */
+function redisStore(redis: Redis, prefix: string): Store {
+  const versions = new Map<string, string>();
+  const key = (scope: string) => `${prefix}:local:{${scope}}`;
+  return {
+    async write(changes) {
+      const batch = new RedisBatch(redis, [SCOPE_WRITE_SCRIPT]);
+      const writes = [...changes].map(([scope, scopeChanges]) =>
+        writeScope(batch, key(scope), versions.get(scope) ?? '', scopeChanges, DAY).then((result) => {
+          if (result.kind !== 'ok') throw new Error(`${scope}: stale at ${result.found}`);
+          versions.set(scope, result.version);
+        }),
+      );
+      await batch.flush();
+      await Promise.all(writes);
+    },
+    readAll: () =>
+      Promise.all(
+        [...versions.keys()].map(async (scope): Promise<[string, Iterable<[string, string]>]> => {
+          const { version, fields } = await readScope(redis, key(scope));
+          versions.set(scope, version);
+          return [scope, fields];
+        }),
+      ),
+  };
+}
+
 /**
- * `primitive`'s port, written after every batch to a store of fields per scope (as a hash per scope would
- * hold them), and now and then thrown away for a new one restored from that store, as after a restart or a
- * partition's move. It must go on answering as the script does.
+ * `primitive`'s port, written to `store` after every batch, and now and then thrown away for a new one
+ * restored from the store, as after a restart or a partition's move. It must go on answering as the
+ * script does.
  */
 function restarting<R, P extends Restartable>(
   primitive: (port: P) => Primitive<R>,
   makePort: () => P,
+  store: Store,
   seed: number,
   restarts: { count: number },
 ): Primitive<R> {
@@ -98,21 +150,15 @@ function restarting<R, P extends Restartable>(
   let inner = primitive(port);
   let state = seed;
   const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  const store = new Map<string, Map<string, string>>();
   return {
     remote: (batch, keys, call) => inner.remote(batch, keys, call),
     local: (scope, call) => inner.local(scope, call),
     dropReplay: (scope, id) => inner.dropReplay(scope, id),
-    afterBatch() {
-      for (const [scope, changes] of port.takeChanges()) {
-        const fields = store.get(scope) ?? new Map<string, string>();
-        store.set(scope, fields);
-        for (const [field, value] of changes.set) fields.set(field, value);
-        for (const field of changes.del) fields.delete(field);
-      }
+    async afterBatch() {
+      await store.write(port.takeChanges());
       if (random() >= 0.3) return;
       port = makePort();
-      for (const [scope, fields] of store) port.restore(scope, fields);
+      for (const [scope, fields] of await store.readAll()) port.restore(scope, fields);
       inner = primitive(port);
       restarts.count++;
     },
@@ -203,7 +249,7 @@ async function differential<R extends WindowReply<unknown>>(
         primitive.dropReplay(scope, id);
       }
     }
-    primitive.afterBatch?.();
+    await primitive.afterBatch?.();
   }
   return kinds;
 }
@@ -255,13 +301,60 @@ describe('windowed primitives in process', () => {
     uid,
   }) => {
     const restarts = { count: 0 };
+    const count = () => new LocalCountInWindow();
+    const distinct = () => new LocalDistinctCount();
     await allRuns(redis, `${uid}-c`, () =>
-      restarting(countInWindowBothWays, () => new LocalCountInWindow(), 7, restarts),
+      restarting(countInWindowBothWays, count, memoryStore(), 7, restarts),
     );
     await allRuns(redis, `${uid}-d`, () =>
-      restarting(distinctCountBothWays, () => new LocalDistinctCount(), 8, restarts),
+      restarting(distinctCountBothWays, distinct, memoryStore(), 8, restarts),
     );
     expect(restarts.count).toBeGreaterThan(100);
+  });
+
+  test('the same with each scope a hash in Redis, written behind its version fence', async ({
+    redis,
+    uid,
+  }) => {
+    const restarts = { count: 0 };
+    let runs = 0; // each run its own hashes
+    const count = () => new LocalCountInWindow();
+    const distinct = () => new LocalDistinctCount();
+    await allRuns(redis, `${uid}-c`, () =>
+      restarting(countInWindowBothWays, count, redisStore(redis, `${uid}-cs-${(runs += 1)}`), 9, restarts),
+    );
+    await allRuns(redis, `${uid}-d`, () =>
+      restarting(
+        distinctCountBothWays,
+        distinct,
+        redisStore(redis, `${uid}-ds-${(runs += 1)}`),
+        10,
+        restarts,
+      ),
+    );
+    expect(restarts.count).toBeGreaterThan(100);
+  });
+
+  test('a write against a version that moved on changes nothing and says stale', async ({ redis, uid }) => {
+    const key = `${uid}:local:{user:a}`;
+    const write = async (version: string, set: Array<[string, string]>) => {
+      const batch = new RedisBatch(redis, [SCOPE_WRITE_SCRIPT]);
+      const result = writeScope(batch, key, version, { set, del: [] }, DAY);
+      await batch.flush();
+      return result;
+    };
+    expect(await write('', [['m', '{"n":1}']])).toEqual({ kind: 'ok', version: '1' });
+    // The partition's new owner read version 1 and wrote; the old owner, still at 1, is refused.
+    expect(await write('1', [['m', '{"n":2}']])).toEqual({ kind: 'ok', version: '2' });
+    expect(
+      await write('1', [
+        ['m', '{"n":3}'],
+        ['w:x', '5|{}'],
+      ]),
+    ).toEqual({ kind: 'stale', found: '2' });
+    expect(await write('', [['m', '{"n":4}']])).toEqual({ kind: 'stale', found: '2' });
+    expect(await readScope(redis, key)).toEqual({ version: '2', fields: [['m', '{"n":2}']] });
+    expect(await redis.pttl(key)).toBeGreaterThan(DAY - 60_000);
   });
 
   test('a sorted set orders ties by the members bytes, as Redis does', () => {
