@@ -1,5 +1,5 @@
 import { KAFKA_CLIENTS } from '@vigil/bus';
-import { ConfigError, envPort, parseEnv } from '@vigil/runtime';
+import { ConfigError, envBoolean, envPort, parseEnv } from '@vigil/runtime';
 import { z } from 'zod';
 import { WatchdogEnv } from './watchdog-env';
 
@@ -142,6 +142,8 @@ export const DetectorEnv = z.object({
   DETECTOR_KEY_PREFIX: z.string().default('vigil:det:'),
   /** How often absence timers (source silent, backup missed, ...) are checked. */
   DETECTOR_TICK_MS: z.coerce.number().int().min(100).default(5000),
+  /** Entity-scoped windows (brute force's) in the detector's process, a Redis hash a scope (docs/configuration.md). */
+  DETECTOR_LOCAL_WINDOWS: envBoolean.default(false),
   /** Partitions one detector takes at once; their batches are evaluated together. Cover every partition it may own. */
   DETECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
   /**

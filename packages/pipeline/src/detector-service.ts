@@ -48,7 +48,14 @@ export async function startDetector(
     },
   );
   const build = (set: Rule[]) =>
-    createDetector({ redis, keyPrefix: config.DETECTOR_KEY_PREFIX, rules: set, clock: deps.clock, logger });
+    createDetector({
+      redis,
+      keyPrefix: config.DETECTOR_KEY_PREFIX,
+      rules: set,
+      clock: deps.clock,
+      logger,
+      localWindows: config.DETECTOR_LOCAL_WINDOWS,
+    });
   let current = build(rules);
   // The stage and the ticker hold this; SIGHUP swaps what is behind it between two batches.
   const detector = {

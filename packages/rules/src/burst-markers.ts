@@ -24,10 +24,38 @@ export class BurstMarkers {
     return reply;
   }
 
+  /** Passes the reply on; a continuation's marker in an in-process scope (`PartitionWindows`) is noted for release. */
+  noteLocal<R extends WindowReply<unknown>>(reply: R, scopeKey: string, eventId: string): R {
+    if (reply.kind === 'counted' && reply.burst) this.keys.push(localMarker(scopeKey, eventId));
+    return reply;
+  }
+
   /** The markers noted, each once, in the order they were set. */
   list(): string[] {
     return [...new Set(this.keys)];
   }
+}
+
+/** A marker held in an in-process scope rather than a Redis key of its own: NUL never occurs in a key or an event id. */
+const LOCAL = '\u0000local\u0000';
+
+function localMarker(scopeKey: string, eventId: string): string {
+  return `${LOCAL}${scopeKey}\u0000${eventId}`;
+}
+
+/** Splits markers into Redis keys and in-process ones (scope key, event id). */
+export function splitMarkers(markers: readonly string[]): { keys: string[]; local: Array<[string, string]> } {
+  const keys: string[] = [];
+  const local: Array<[string, string]> = [];
+  for (const marker of markers) {
+    if (!marker.startsWith(LOCAL)) keys.push(marker);
+    else {
+      const rest = marker.slice(LOCAL.length);
+      const cut = rest.lastIndexOf('\u0000');
+      local.push([rest.slice(0, cut), rest.slice(cut + 1)]);
+    }
+  }
+  return { keys, local };
 }
 
 /** Keys per UNLINK: one scope's keys share a hash tag, so a call stays on one slot if Redis is clustered. */

@@ -87,3 +87,27 @@ describe.each(catalog.map((rule) => [rule.id, rule] as const))('%s fixtures on R
     }
   });
 });
+
+describe.each(catalog.map((rule) => [rule.id, rule] as const))(
+  '%s fixtures with windows in process',
+  (_id, rule) => {
+    const cases = [...rule.fixtures.positive, ...rule.fixtures.negative].map((fixture) => ({
+      name: fixture.name,
+      fixture,
+    }));
+    test.for(cases)(
+      'the same detections and late events as on the scripts: $name',
+      async ({ fixture }, { redis, uid }) => {
+        const local = await runFixture(rule, fixture, {
+          redis,
+          keyPrefix: `${uid}:local:`,
+          localWindows: true,
+        });
+        const scripts = await runFixture(rule, fixture, { redis, keyPrefix: `${uid}:scripts:` });
+        expect(local.problems).toEqual([]);
+        expect(JSON.stringify(local.detections)).toBe(JSON.stringify(scripts.detections));
+        expect(JSON.stringify(local.late)).toBe(JSON.stringify(scripts.late));
+      },
+    );
+  },
+);

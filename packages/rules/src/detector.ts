@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { ALERT_GROUP_SCRIPT } from './alert-group';
 import { BURN_RATE_SCRIPT } from './burn-rate';
 import { coalesceContinuations } from './burst-detections';
-import { BurstMarkers, releaseBurstMarkers } from './burst-markers';
+import { BurstMarkers, releaseBurstMarkers, splitMarkers } from './burst-markers';
 import { CONSECUTIVE_STATE_SCRIPT } from './consecutive-state';
 import { COUNT_IN_WINDOW_SCRIPT } from './count-in-window';
 import { DEADLINE_SCRIPTS, claimDueDeadlines, commitDeadlines, deadlineKeys } from './deadline';
@@ -19,6 +19,7 @@ import {
   type ContextSettings,
 } from './event-context';
 import type { StreamPosition } from './evidence';
+import { PartitionWindows } from './local-state/partition-windows';
 import { RedisBatch } from './redis-batch';
 import type { Rule, RuleVerdict } from './rule';
 import { SEQUENCE_SCRIPT } from './sequence';
@@ -61,6 +62,12 @@ export interface DetectorOptions {
   timerLeaseMs?: number;
   /** At most this many deadline firings per rule per tick; the rest fire on the next tick. Default 500. */
   maxFiringsPerTick?: number;
+  /**
+   * Keeps the windows that rules count per event entity (count in window without a scope of its own) in
+   * this process, each durable as one Redis hash written once a batch (`PartitionWindows`), rather than
+   * one script call per event. The entity is the event's Kafka key, so its scope lives in one partition.
+   */
+  localWindows?: boolean;
 }
 
 /** An event one or more rules did not count, and why; the service sends it to the late topic. */
@@ -132,6 +139,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const timerLeaseMs = options.timerLeaseMs ?? 60_000;
   const maxFiringsPerTick = options.maxFiringsPerTick ?? 500;
   const timerRules = rules.filter((rule) => rule.onDeadline !== undefined);
+  const local = options.localWindows ? new PartitionWindows(redis) : undefined;
   const settings: ContextSettings = {
     keyPrefix,
     idleStateRetentionMs,
@@ -154,6 +162,7 @@ export function createDetector(options: DetectorOptions): Detector {
       armedUpTo: new Map(),
       armTouched: new Set(),
       markers: new BurstMarkers(),
+      ...(local ? { local } : {}),
     };
     const lateRules = new Map<number, LateEvent['rules']>();
     const futureReasons = new Map<number, string>();
@@ -192,6 +201,8 @@ export function createDetector(options: DetectorOptions): Detector {
 
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
+    // In-process windows are durable before the batch's detections go out.
+    if (local) await local.flush();
 
     const detections = new Map<string, Detection>();
     for (const [i, outcome] of outcomes.entries()) {
@@ -287,7 +298,11 @@ export function createDetector(options: DetectorOptions): Detector {
   }
 
   return {
-    release: (markers) => releaseBurstMarkers(redis, markers),
+    release(markers) {
+      const { keys, local: inProcess } = splitMarkers(markers);
+      for (const [scopeKey, eventId] of inProcess) local?.dropReplay(scopeKey, eventId);
+      return releaseBurstMarkers(redis, keys);
+    },
     tick() {
       if (timerRules.length === 0)
         return Promise.resolve({ detections: [], commit: () => Promise.resolve() });

@@ -2,16 +2,18 @@ import { entityKey, type VigilEvent } from '@vigil/schema';
 import { alertGroup } from './alert-group';
 import { burnRate, burnRateSignature } from './burn-rate';
 import { consecutiveState } from './consecutive-state';
-import { countInWindow } from './count-in-window';
+import { countInWindow, parseCountInWindowReply } from './count-in-window';
 import type { BurstMarkers } from './burst-markers';
 import { armDeadline, deadlineKeys, type DeadlineKeys, type DeadlineResult } from './deadline';
 import { distinctCount } from './distinct-count';
-import { observedOf, type StreamPosition } from './evidence';
+import { encodePosition, observedOf, type StreamPosition } from './evidence';
+import type { PartitionWindows } from './local-state/partition-windows';
 import type { RedisBatch } from './redis-batch';
 import type { Rule, RuleContext } from './rule';
 import { sequenceKey, sequenceStep } from './sequence';
 import { SequenceSubjects } from './sequence-subjects';
 import { scopeKeys } from './state-keys';
+import { COUNTED_IDS_KEPT } from './window-reply';
 
 const ALERT_STATE_RETENTION_MS = 30 * 24 * 3_600_000;
 
@@ -62,6 +64,8 @@ export interface BatchEnv {
   armTouched: Set<string>;
   /** The replay markers of the batch's burst continuations, released once its detections are durable. */
   markers: BurstMarkers;
+  /** When the detector keeps entity-scoped windows in process: where they are. */
+  local?: PartitionWindows;
 }
 
 const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
@@ -122,6 +126,28 @@ export class EventContext implements RuleContext {
 
   countInWindow(spec: Parameters<RuleContext['countInWindow']>[0]) {
     const keys = this.keysFor(spec.scope);
+    const stateTtlMs = spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs;
+    const local = this.env.local;
+    // The event's own entity is its Kafka key: its scope lives in the partition this detector reads.
+    if (local && spec.scope === undefined) {
+      const key = `${keys.base}:local`;
+      const { eventId } = this.eventFacts();
+      return local
+        .countInWindow(
+          key,
+          {
+            ...this.eventFacts(),
+            position: encodePosition(this.message.position, observedOf(this.message.event)),
+            windowMs: spec.windowMs,
+            latenessMs: spec.latenessMs,
+            threshold: spec.threshold,
+            maxEvidence: spec.maxEvidence,
+            countedKept: COUNTED_IDS_KEPT,
+          },
+          { stateMs: stateTtlMs, replayMs: this.settings.replayRetentionMs },
+        )
+        .then((wire) => this.env.markers.noteLocal(parseCountInWindowReply(wire), key, eventId));
+    }
     return countInWindow(this.batch, {
       keys,
       ...this.stateFacts(),
@@ -130,7 +156,7 @@ export class EventContext implements RuleContext {
       latenessMs: spec.latenessMs,
       threshold: spec.threshold,
       maxEvidence: spec.maxEvidence,
-      stateTtlMs: spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs,
+      stateTtlMs,
     }).then((reply) => this.env.markers.note(reply, keys, this.message.event.id));
   }
 

@@ -50,7 +50,7 @@ export function expectedDetectionId(rule: Rule, fixture: RuleFixture, index: num
 export async function runFixture(
   rule: Rule,
   fixture: RuleFixture,
-  options: { redis: Redis; keyPrefix: string },
+  options: { redis: Redis; keyPrefix: string; localWindows?: boolean },
 ): Promise<FixtureRun> {
   const configured = ruleForFixture(rule, fixture);
   const clock = new ManualClock(FIXTURE_EPOCH_MS);
@@ -61,6 +61,7 @@ export async function runFixture(
     clock,
     logger: silentLogger,
     timerLeaseMs: TIMER_LEASE_MS,
+    ...(options.localWindows ? { localWindows: true } : {}),
   });
   const problems: string[] = [];
   const detections: Detection[] = [];

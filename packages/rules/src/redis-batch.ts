@@ -5,7 +5,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
 export interface LuaScript {
   /** The command name it is defined under on the client. */
   name: string;
-  numberOfKeys: number;
+  /** 'any': as many keys as a call passes (the count goes first, as EVALSHA takes it). */
+  numberOfKeys: number | 'any';
   lua: string;
 }
 
@@ -56,7 +57,12 @@ function defineScript(redis: Redis, script: LuaScript): void {
   let names = definedOn.get(redis);
   if (!names) definedOn.set(redis, (names = new Set()));
   if (names.has(script.name)) return;
-  redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  redis.defineCommand(
+    script.name,
+    script.numberOfKeys === 'any'
+      ? { lua: script.lua }
+      : { numberOfKeys: script.numberOfKeys, lua: script.lua },
+  );
   names.add(script.name);
 }
 
@@ -99,7 +105,8 @@ export class RedisBatch {
         ),
       );
     }
-    if (keys.length !== script.numberOfKeys) {
+    const anyKeys = script.numberOfKeys === 'any';
+    if (!anyKeys && keys.length !== script.numberOfKeys) {
       return Promise.reject(
         new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
       );
@@ -108,7 +115,8 @@ export class RedisBatch {
     if (typeof command !== 'function') {
       return Promise.reject(new Error(`${script.name} is not defined on this pipeline`));
     }
-    command.call(this.pipeline, ...keys, ...args);
+    if (anyKeys) command.call(this.pipeline, keys.length, ...keys, ...args);
+    else command.call(this.pipeline, ...keys, ...args);
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ resolve: resolve as (value: unknown) => void, reject, parse });
     });
@@ -175,10 +183,14 @@ export class RedisBatch {
     // Views that were behind: the same groups again, every item, with the index asked for.
     const again = this.redis.pipeline();
     const resent = this.queueGroups(again, stale, false);
-    const more = await this.exec(again, resent.map((g) => g.group.calls));
+    const more = await this.exec(
+      again,
+      resent.map((g) => g.group.calls),
+    );
     resent.forEach((sent, index) => {
       if (this.settleGroup(sent, more[index]) === 'stale')
-        for (const call of sent.group.calls) call.reject(new Error(`${sent.group.script.name}: stale on an unchecked call`));
+        for (const call of sent.group.calls)
+          call.reject(new Error(`${sent.group.script.name}: stale on an unchecked call`));
     });
   }
 
@@ -207,7 +219,10 @@ export class RedisBatch {
   }
 
   /** Runs `pipeline`; when Redis cannot be reached, every call of `calls` rejects with a `RetryableError`. */
-  private async exec(pipeline: ChainableCommander, calls: PendingCall[][]): Promise<Array<[Error | null, unknown] | undefined>> {
+  private async exec(
+    pipeline: ChainableCommander,
+    calls: PendingCall[][],
+  ): Promise<Array<[Error | null, unknown] | undefined>> {
     try {
       return (await pipeline.exec()) ?? [];
     } catch (error) {
@@ -220,7 +235,10 @@ export class RedisBatch {
   }
 
   /** Settles a group's calls from its sparse reply; `stale` (nothing settled) when its view was behind. */
-  private settleGroup({ group, indexes }: SentGroup, entry: [Error | null, unknown] | undefined): 'stale' | 'done' {
+  private settleGroup(
+    { group, indexes }: SentGroup,
+    entry: [Error | null, unknown] | undefined,
+  ): 'stale' | 'done' {
     const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
     if (error || !Array.isArray(reply) || reply.length % 2 !== 0) {
       const failure = error

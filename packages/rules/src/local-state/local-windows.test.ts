@@ -7,7 +7,7 @@ import { RedisBatch } from '../redis-batch';
 import { scopeKeys, type ScopeKeys } from '../state-keys';
 import type { WindowReply } from '../window-reply';
 import type { ScopeChanges } from './scope-changes';
-import { SCOPE_WRITE_SCRIPT, readScope, writeScope } from './scope-store';
+import { SCOPE_WRITE_SCRIPT, readScope, writeScopes } from './scope-store';
 import { LocalCountInWindow } from './local-count-in-window';
 import { LocalDistinctCount } from './local-distinct-count';
 import { SortedMembers, compareBytes } from './sorted-members';
@@ -114,14 +114,21 @@ function redisStore(redis: Redis, prefix: string): Store {
   return {
     async write(changes) {
       const batch = new RedisBatch(redis, [SCOPE_WRITE_SCRIPT]);
-      const writes = [...changes].map(([scope, scopeChanges]) =>
-        writeScope(batch, key(scope), versions.get(scope) ?? '', scopeChanges, DAY).then((result) => {
-          if (result.kind !== 'ok') throw new Error(`${scope}: stale at ${result.found}`);
-          versions.set(scope, result.version);
-        }),
+      const scopes = [...changes.keys()];
+      const written = writeScopes(
+        batch,
+        [...changes].map(([scope, scopeChanges]) => ({
+          key: key(scope),
+          version: versions.get(scope) ?? '',
+          changes: scopeChanges,
+          ttlMs: DAY,
+        })),
       );
       await batch.flush();
-      await Promise.all(writes);
+      (await written).forEach((result, i) => {
+        if (result.kind !== 'ok') throw new Error(`${scopes[i]}: stale at ${result.found}`);
+        versions.set(scopes[i]!, result.version);
+      });
     },
     readAll: () =>
       Promise.all(
@@ -339,9 +346,21 @@ describe('windowed primitives in process', () => {
     const key = `${uid}:local:{user:a}`;
     const write = async (version: string, set: Array<[string, string]>) => {
       const batch = new RedisBatch(redis, [SCOPE_WRITE_SCRIPT]);
-      const result = writeScope(batch, key, version, { set, del: [] }, DAY);
+      // Beside another scope's write in the same call, which is not held back by this one's fence.
+      const other = `${uid}:local:{user:b}`;
+      const result = writeScopes(batch, [
+        { key, version, changes: { set, del: [] }, ttlMs: DAY },
+        {
+          key: other,
+          version: (await redis.hget(other, 'v')) ?? '',
+          changes: { set: [['m', '{}']], del: [] },
+          ttlMs: DAY,
+        },
+      ]);
       await batch.flush();
-      return result;
+      const [mine, theirs] = await result;
+      expect(theirs?.kind).toBe('ok');
+      return mine;
     };
     expect(await write('', [['m', '{"n":1}']])).toEqual({ kind: 'ok', version: '1' });
     // The partition's new owner read version 1 and wrote; the old owner, still at 1, is refused.
@@ -355,6 +374,30 @@ describe('windowed primitives in process', () => {
     expect(await write('', [['m', '{"n":4}']])).toEqual({ kind: 'stale', found: '2' });
     expect(await readScope(redis, key)).toEqual({ version: '2', fields: [['m', '{"n":2}']] });
     expect(await redis.pttl(key)).toBeGreaterThan(DAY - 60_000);
+  });
+
+  test('many scopes in one write go in calls of a bounded size, each scope with its own result', async ({
+    redis,
+    uid,
+  }) => {
+    const batch = new RedisBatch(redis, [SCOPE_WRITE_SCRIPT]);
+    const keys = Array.from({ length: 450 }, (_, i) => `${uid}:local:{user:${i}}`);
+    await redis.hset(keys[300]!, 'v', '7');
+    const written = writeScopes(
+      batch,
+      keys.map((key, i) => ({
+        key,
+        version: '',
+        changes: { set: [['m', `{"n":${i}}`]], del: [] },
+        ttlMs: DAY,
+      })),
+    );
+    await batch.flush();
+    const results = await written;
+    expect(results).toHaveLength(450);
+    expect(results.filter((r) => r.kind === 'ok')).toHaveLength(449);
+    expect(results[300]).toEqual({ kind: 'stale', found: '7' });
+    expect(await redis.hget(keys[449]!, 'm')).toBe('{"n":449}');
   });
 
   test('a sorted set orders ties by the members bytes, as Redis does', () => {

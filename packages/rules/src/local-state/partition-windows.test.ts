@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ManualClock, RetryableError } from '@vigil/runtime';
+import { silentLogger } from '@vigil/telemetry';
+import { Redis } from 'ioredis';
+import { describe, expect, test } from '../../../../test/fixtures/services';
+import { createDetector } from '../detector';
+import { FIXTURE_EPOCH_MS, MINUTE, signIn } from '../fixture-events';
+import { bruteForceRule } from '../identity/brute-force.rule';
+import { asMessages } from '../test-support';
+
+const failure = (id: string, minute: number, user = 'alice@example.com') =>
+  signIn({ id, user, at: minute * MINUTE, outcome: 'failure' });
+
+/** A detector keeping brute force's windows in process, as a fresh process would start it. */
+function detector(redis: Redis, keyPrefix: string, clock = new ManualClock(FIXTURE_EPOCH_MS + 60 * MINUTE)) {
+  return createDetector({
+    redis,
+    keyPrefix,
+    rules: [bruteForceRule],
+    clock,
+    logger: silentLogger,
+    localWindows: true,
+  });
+}
+
+/** Until the client answers again. */
+async function back(client: Redis): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (
+      await client.ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await sleep(20);
+  }
+  throw new Error('Redis did not come back');
+}
+
+const ids = (result: { detections: Array<{ id: string }> }) => result.detections.map((d) => d.id);
+
+describe('windows in process (brute force)', () => {
+  test('a restarted detector reads the window back: the fifth failure crosses, the sixth goes on the burst', async ({
+    redis,
+    uid,
+  }) => {
+    const first = detector(redis, `${uid}:`);
+    expect(ids(await first.processBatch(asMessages([1, 2, 3].map((m) => failure(`f${m}`, m)))))).toEqual([]);
+    // The process is gone; a new one (nothing in memory) takes the partition.
+    const second = detector(redis, `${uid}:`);
+    const crossing = await second.processBatch(
+      asMessages([failure('f4', 4), failure('f5', 5)], 'vigil.events', 3),
+    );
+    expect(ids(crossing)).toEqual([
+      'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f5',
+    ]);
+    expect(crossing.detections[0]?.evidence.map((e) => e.eventId)).toEqual(
+      ['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => `okta:${id}`),
+    );
+    const third = detector(redis, `${uid}:`);
+    const going = await third.processBatch(asMessages([failure('f6', 6)], 'vigil.events', 5));
+    expect(ids(going)).toEqual([
+      'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f6:burst',
+    ]);
+    // A redelivery of the crossing to yet another process repeats it exactly.
+    const fourth = detector(redis, `${uid}:`);
+    const again = await fourth.processBatch(
+      asMessages([failure('f4', 4), failure('f5', 5)], 'vigil.events', 3),
+    );
+    expect(again.detections).toEqual(crossing.detections);
+  });
+
+  test('the old owner of a partition, behind on its window, is refused its write and reads again', async ({
+    redis,
+    uid,
+  }) => {
+    const old = detector(redis, `${uid}:`);
+    await old.processBatch(asMessages([failure('f1', 1), failure('f2', 2)]));
+    // The partition moved: the new owner counts three more (and writes), then it moved back.
+    const other = detector(redis, `${uid}:`);
+    expect(
+      ids(
+        await other.processBatch(
+          asMessages(
+            [3, 4].map((m) => failure(`f${m}`, m)),
+            'vigil.events',
+            2,
+          ),
+        ),
+      ),
+    ).toEqual([]);
+    // The old owner still holds two: its answer is wrong, and its write is refused, so the batch fails...
+    const stale = old.processBatch(asMessages([failure('f5', 5)], 'vigil.events', 4));
+    await expect(stale).rejects.toBeInstanceOf(RetryableError);
+    // ...and once redone, it counts on the window as written: five.
+    expect(ids(await old.processBatch(asMessages([failure('f5', 5)], 'vigil.events', 4)))).toEqual([
+      'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f5',
+    ]);
+  });
+
+  test('when Redis cannot take the write, the batch fails and nothing of it is kept in memory', async ({
+    redis,
+    redisUrl,
+    uid,
+  }) => {
+    const client = new Redis(redisUrl, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    await client.connect();
+    try {
+      const d = detector(client, `${uid}:`);
+      await d.processBatch(asMessages([1, 2, 3, 4].map((m) => failure(`f${m}`, m))));
+      // The fifth's write never lands: the connection drops (and comes back by itself) as the batch runs.
+      client.disconnect(true);
+      await expect(d.processBatch(asMessages([failure('f5', 5)], 'vigil.events', 4))).rejects.toBeInstanceOf(
+        RetryableError,
+      );
+      await back(client);
+      // Redone on the same detector: read back from what was written, it crosses now, exactly once.
+      const redone = await d.processBatch(asMessages([failure('f5', 5)], 'vigil.events', 4));
+      expect(ids(redone)).toEqual([
+        'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f5',
+      ]);
+      const fresh = detector(redis, `${uid}:`);
+      const after = await fresh.processBatch(asMessages([failure('f6', 6)], 'vigil.events', 5));
+      expect(ids(after)).toEqual([
+        'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f6:burst',
+      ]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('idle windows expire with their hash; a crossing keeps it for as long as its record is kept', async ({
+    redis,
+    uid,
+  }) => {
+    const d = detector(redis, `${uid}:`);
+    await d.processBatch(asMessages([failure('g1', 1, 'bob@example.com')]));
+    const bob = `${uid}:rules:{identity.brute-force|user:bob@example.com}:local`;
+    const quiet = await redis.pttl(bob);
+    expect(quiet).toBeGreaterThan(6 * 60 * MINUTE);
+    expect(quiet).toBeLessThanOrEqual(6 * 60 * MINUTE + 15 * MINUTE);
+    await d.processBatch(
+      asMessages(
+        [1, 2, 3, 4, 5].map((m) => failure(`f${m}`, m)),
+        'vigil.events',
+        1,
+      ),
+    );
+    const alice = await redis.pttl(`${uid}:rules:{identity.brute-force|user:alice@example.com}:local`);
+    expect(alice).toBeGreaterThan(6 * 24 * 60 * MINUTE);
+  });
+});

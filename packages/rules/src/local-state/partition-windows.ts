@@ -1,0 +1,122 @@
+import { RetryableError, errorMessage } from '@vigil/runtime';
+import type { Redis } from 'ioredis';
+import { RedisBatch } from '../redis-batch';
+import { LocalCountInWindow, type WindowCall } from './local-count-in-window';
+import { SCOPE_WRITE_SCRIPT, readScope, writeScopes } from './scope-store';
+import type { WireReply } from './window-scopes';
+
+/**
+ * Count-in-window state kept in the detector's process for the scopes of the partitions it reads, each
+ * scope durable as one Redis hash (`scope-store.ts`). A scope is read from Redis the first time a batch
+ * needs it (after a start, or when its partition came here), answered from memory after that, and what a
+ * batch changed is written before the batch's detections go out (`flush`). Memory is a cache of what was
+ * written plus the batch in hand: when a write fails or finds its version moved on (another detector took
+ * the partition and wrote), the scope is forgotten and the batch fails, to be read again and redone.
+ *
+ * Calls for one scope are answered in the order they were made, each after the scope's read.
+ */
+export class PartitionWindows {
+  private readonly port = new LocalCountInWindow();
+  /** Per scope key: the version its hash was read or last written at ('' for none). */
+  private readonly versions = new Map<string, string>();
+  /** Per scope key: the read or the last call in progress, so calls for the scope keep their order. */
+  private readonly pending = new Map<string, Promise<unknown>>();
+  /** Scope keys used since the last flush. */
+  private readonly used = new Set<string>();
+  /** Per scope key: how long its hash outlives the scope's last event. */
+  private readonly ttls = new Map<string, number>();
+
+  constructor(private readonly redis: Redis) {}
+
+  /**
+   * Counts one event for the scope whose hash is `key`. The hash outlives the scope's last event by
+   * `ttl.stateMs`, and by at least `ttl.replayMs` once it holds a crossing's record, which a redelivery
+   * must find for as long as the Redis script keeps it.
+   */
+  countInWindow(
+    key: string,
+    call: WindowCall,
+    ttl: { stateMs: number; replayMs: number },
+  ): Promise<WireReply> {
+    this.used.add(key);
+    const kept = this.ttls.get(key) ?? 0;
+    this.ttls.set(key, kept > ttl.stateMs ? kept : ttl.stateMs);
+    const before = this.pending.get(key) ?? (this.versions.has(key) ? Promise.resolve() : this.load(key));
+    const reply = before.then(() => {
+      const wire = this.port.add(key, call);
+      if (wire[0] === 'crossed') this.ttls.set(key, Math.max(ttl.stateMs, ttl.replayMs));
+      return wire;
+    });
+    const settled = reply.catch(() => undefined);
+    this.pending.set(key, settled);
+    void settled.then(() => {
+      if (this.pending.get(key) === settled) this.pending.delete(key);
+    });
+    return reply;
+  }
+
+  /** Drops a burst marker once its continuation is published; written with the scope's next flush. */
+  dropReplay(key: string, eventId: string): void {
+    if (!this.versions.has(key)) return;
+    this.port.dropReplay(key, eventId);
+    this.used.add(key);
+  }
+
+  /**
+   * Writes what the scopes used since the last flush changed, each behind its version. Rejects with a
+   * `RetryableError` when a write failed or was stale, having forgotten those scopes.
+   */
+  async flush(): Promise<void> {
+    if (this.used.size === 0) return;
+    const used = [...this.used];
+    this.used.clear();
+    const changes = this.port.takeChanges();
+    const batch = new RedisBatch(this.redis, [SCOPE_WRITE_SCRIPT]);
+    const written = writeScopes(
+      batch,
+      used.map((key) => ({
+        key,
+        version: this.versions.get(key) ?? '',
+        changes: changes.get(key) ?? { set: [], del: [] },
+        ttlMs: this.ttls.get(key) ?? 0,
+      })),
+    );
+    const flushed = await batch.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const results = await written.catch(() => undefined);
+    const failed: string[] = [];
+    used.forEach((key, i) => {
+      const result = results?.[i];
+      if (result?.kind === 'ok') this.versions.set(key, result.version);
+      else failed.push(key);
+    });
+    if (failed.length === 0) return;
+    for (const key of failed) this.forget(key);
+    throw new RetryableError(
+      flushed
+        ? `window state not written: ${errorMessage(flushed)}`
+        : `window state of ${failed.length} scope(s) moved on elsewhere; read again`,
+    );
+  }
+
+  /** Scopes held in memory. */
+  get size(): number {
+    return this.versions.size;
+  }
+
+  private forget(key: string): void {
+    this.versions.delete(key);
+    this.ttls.delete(key);
+    this.port.delete(key);
+  }
+
+  private async load(key: string): Promise<void> {
+    const { version, fields } = await readScope(this.redis, key).catch((error: unknown) => {
+      throw new RetryableError(`window state not read: ${errorMessage(error)}`, undefined, { cause: error });
+    });
+    this.port.restore(key, fields);
+    this.versions.set(key, version);
+  }
+}
