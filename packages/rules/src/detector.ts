@@ -162,7 +162,7 @@ export function createDetector(options: DetectorOptions): Detector {
       armedUpTo: new Map(),
       armTouched: new Set(),
       markers: new BurstMarkers(),
-      ...(local ? { local } : {}),
+      ...(local ? { local: { windows: local, keys: new Set<string>() } } : {}),
     };
     const lateRules = new Map<number, LateEvent['rules']>();
     const futureReasons = new Map<number, string>();
@@ -202,7 +202,7 @@ export function createDetector(options: DetectorOptions): Detector {
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     // In-process windows are durable before the batch's detections go out.
-    if (local) await local.flush();
+    if (env.local) await env.local.windows.flush(env.local.keys);
 
     const detections = new Map<string, Detection>();
     for (const [i, outcome] of outcomes.entries()) {

@@ -64,8 +64,8 @@ export interface BatchEnv {
   armTouched: Set<string>;
   /** The replay markers of the batch's burst continuations, released once its detections are durable. */
   markers: BurstMarkers;
-  /** When the detector keeps entity-scoped windows in process: where they are. */
-  local?: PartitionWindows;
+  /** When the detector keeps entity-scoped windows in process: where they are, and the batch's scopes there. */
+  local?: { windows: PartitionWindows; keys: Set<string> };
 }
 
 const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
@@ -132,7 +132,8 @@ export class EventContext implements RuleContext {
     if (local && spec.scope === undefined) {
       const key = `${keys.base}:local`;
       const { eventId } = this.eventFacts();
-      return local
+      local.keys.add(key);
+      return local.windows
         .countInWindow(
           key,
           {

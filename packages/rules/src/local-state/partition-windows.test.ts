@@ -99,6 +99,41 @@ describe('windows in process (brute force)', () => {
     ]);
   });
 
+  test('two batches in flight at once write their own scopes: one refused leaves the other written', async ({
+    redis,
+    uid,
+  }) => {
+    const d = detector(redis, `${uid}:`);
+    await d.processBatch(asMessages([failure('a1', 1), failure('b1', 1, 'bob@example.com')]));
+    // Alice's partition was taken over and written meanwhile; bob's was not.
+    const other = detector(redis, `${uid}:`);
+    await other.processBatch(asMessages([failure('a2', 2)], 'vigil.events', 2));
+    const [alice, bob] = await Promise.allSettled([
+      d.processBatch(asMessages([failure('a3', 3)], 'vigil.events', 3)),
+      d.processBatch(
+        asMessages(
+          [2, 3, 4, 5].map((m) => failure(`b${m}`, m, 'bob@example.com')),
+          'vigil.events',
+          10,
+        ),
+      ),
+    ]);
+    expect(alice.status).toBe('rejected');
+    expect(bob.status === 'fulfilled' && ids(bob.value)).toEqual([
+      'identity.brute-force:identity.brute-force:user:bob@example.com:okta:b5',
+    ]);
+    // Both as written: bob's burst goes on in a fresh process; alice's redone batch counts three.
+    const fresh = detector(redis, `${uid}:`);
+    expect(
+      ids(await fresh.processBatch(asMessages([failure('b6', 6, 'bob@example.com')], 'vigil.events', 20))),
+    ).toEqual(['identity.brute-force:identity.brute-force:user:bob@example.com:okta:b6:burst']);
+    const redone = await d.processBatch(asMessages([failure('a3', 3)], 'vigil.events', 3));
+    expect(ids(redone)).toEqual([]);
+    expect(
+      await redis.hget(`${uid}:rules:{identity.brute-force|user:alice@example.com}:local`, 'w:okta:a3'),
+    ).toMatch(/^\d+\|/);
+  });
+
   test('when Redis cannot take the write, the batch fails and nothing of it is kept in memory', async ({
     redis,
     redisUrl,

@@ -21,8 +21,8 @@ export class PartitionWindows {
   private readonly versions = new Map<string, string>();
   /** Per scope key: the read or the last call in progress, so calls for the scope keep their order. */
   private readonly pending = new Map<string, Promise<unknown>>();
-  /** Scope keys used since the last flush. */
-  private readonly used = new Set<string>();
+  /** Scopes whose burst markers were dropped since they were last written. */
+  private readonly released = new Set<string>();
   /** Per scope key: how long its hash outlives the scope's last event. */
   private readonly ttls = new Map<string, number>();
 
@@ -31,14 +31,14 @@ export class PartitionWindows {
   /**
    * Counts one event for the scope whose hash is `key`. The hash outlives the scope's last event by
    * `ttl.stateMs`, and by at least `ttl.replayMs` once it holds a crossing's record, which a redelivery
-   * must find for as long as the Redis script keeps it.
+   * must find for as long as the Redis script keeps it. The caller notes `key` among its batch's scopes
+   * and passes them to `flush`.
    */
   countInWindow(
     key: string,
     call: WindowCall,
     ttl: { stateMs: number; replayMs: number },
   ): Promise<WireReply> {
-    this.used.add(key);
     const kept = this.ttls.get(key) ?? 0;
     this.ttls.set(key, kept > ttl.stateMs ? kept : ttl.stateMs);
     const before = this.pending.get(key) ?? (this.versions.has(key) ? Promise.resolve() : this.load(key));
@@ -59,18 +59,29 @@ export class PartitionWindows {
   dropReplay(key: string, eventId: string): void {
     if (!this.versions.has(key)) return;
     this.port.dropReplay(key, eventId);
-    this.used.add(key);
+    this.released.add(key);
   }
 
   /**
-   * Writes what the scopes used since the last flush changed, each behind its version. Rejects with a
-   * `RetryableError` when a write failed or was stale, having forgotten those scopes.
+   * Writes what a batch's scopes (`keys`, every call of the batch settled) changed, and the scopes whose
+   * markers were dropped since, each behind its version. Batches in flight at once hold different
+   * partitions, so different scopes: each writes its own. Rejects with a `RetryableError` when a write
+   * failed or was stale, having forgotten those scopes.
    */
-  async flush(): Promise<void> {
-    if (this.used.size === 0) return;
-    const used = [...this.used];
-    this.used.clear();
-    const changes = this.port.takeChanges();
+  async flush(keys: ReadonlySet<string>): Promise<void> {
+    // A scope of this batch forgotten meanwhile (another batch's write of it failed) took this batch's
+    // changes with it: the batch must be redone.
+    const lost = [...keys].filter((key) => !this.versions.has(key));
+    for (const key of lost) this.forget(key);
+    if (lost.length > 0)
+      throw new RetryableError(`window state of ${lost.length} scope(s) was dropped; read again`);
+    const used = [...keys];
+    for (const key of this.released) {
+      if (!keys.has(key) && this.versions.has(key) && !this.pending.has(key)) used.push(key);
+    }
+    this.released.clear();
+    if (used.length === 0) return;
+    const changes = this.port.takeChangesOf(used);
     const batch = new RedisBatch(this.redis, [SCOPE_WRITE_SCRIPT]);
     const written = writeScopes(
       batch,

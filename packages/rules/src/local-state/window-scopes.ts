@@ -39,6 +39,11 @@ export class WindowScopes {
     return this.scopes.has(scope);
   }
 
+  /** The scope's state if held, without counting it as touched. */
+  peek(scope: string): WindowScope | undefined {
+    return this.scopes.get(scope);
+  }
+
   dropReplay(scope: string, eventId: string): void {
     const state = this.scopes.get(scope);
     if (!state?.replays.delete(eventId)) return;
@@ -104,6 +109,16 @@ export abstract class LocalWindowPrimitive {
   takeChanges(): Map<string, ScopeChanges> {
     const changes = new Map<string, ScopeChanges>();
     for (const [scope, state] of this.scopes.takeDirty()) changes.set(scope, takeChanges(state));
+    return changes;
+  }
+
+  /** What the given scopes changed since their changes were last taken (nothing for a scope not held). */
+  takeChangesOf(scopes: Iterable<string>): Map<string, ScopeChanges> {
+    const changes = new Map<string, ScopeChanges>();
+    for (const scope of scopes) {
+      const state = this.scopes.peek(scope);
+      changes.set(scope, state ? takeChanges(state) : { set: [], del: [] });
+    }
     return changes;
   }
 
