@@ -87,15 +87,13 @@ const kafka: KafkaEndpoint = process.env.KAFKA_BROKERS
 // What users run: the image's bundles, built once for this run into a directory of its own.
 // Only the sections that start service processes need them; the in-process ones and the clients do not.
 const startsServices = ['ingest', 'sustained', 'failover', 'latency'].some(wanted);
-const builtServices =
-  values.services === 'source' || !startsServices ? undefined : await buildServices(runId);
+const builtServices = values.services === 'source' || !startsServices ? undefined : await buildServices(runId);
 runBuiltServices(builtServices);
 const servicesFrom = builtServices ? 'built' : startsServices ? 'source' : 'none';
 const figures: Record<string, number> = {};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
-const signed = (n: number) =>
-  `${n >= 0 ? '+' : '−'}${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 1 })}`;
+const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 1 })}`;
 const results: Record<string, unknown> = {
   kafka: kafka.origin,
   brokers: kafka.brokers,
@@ -190,10 +188,8 @@ try {
       } else {
         figures[`ingest.${f.format}.events_per_second`] = f.eventsPerSecond;
         figures[`ingest.${f.format}.share_of_raw_produce`] = f.eventsPerSecond / raw.producePerSecond;
-        if (f.ingestCpuMicrosPerEvent)
-          figures[`ingest.${f.format}.cpu_us_per_event`] = f.ingestCpuMicrosPerEvent;
-        const httpShare =
-          f.format === 'github' && rawHttp ? f.eventsPerSecond / rawHttp.eventsPerSecond : undefined;
+        if (f.ingestCpuMicrosPerEvent) figures[`ingest.${f.format}.cpu_us_per_event`] = f.ingestCpuMicrosPerEvent;
+        const httpShare = f.format === 'github' && rawHttp ? f.eventsPerSecond / rawHttp.eventsPerSecond : undefined;
         if (httpShare !== undefined) figures['ingest.github.share_of_raw_http'] = httpShare;
         const ofHttp = httpShare === undefined ? '' : `, ${(100 * httpShare).toFixed(0)} % of raw HTTP`;
         const shape =
@@ -233,9 +229,7 @@ try {
         seconds: Number(values['sustain-seconds']),
         ...(kafka.pid === undefined ? {} : { brokerPid: kafka.pid }),
         loadClient: loadClient(values['load-client']),
-        ...(consumer === 'detector' && values['detector-rules']
-          ? { env: { RULES_FILE: values['detector-rules'] } }
-          : {}),
+        ...(consumer === 'detector' && values['detector-rules'] ? { env: { RULES_FILE: values['detector-rules'] } } : {}),
         onStep: (step) =>
           console.log(
             `  ${consumer} process at ${fmt(step.offered)} events/s offered (${fmt(step.produced)} produced): consumed ${fmt(step.consumed)}/s, lag ${fmt(step.lagStart)} → ${fmt(step.lagEnd)} (max ${fmt(step.lagMax)}) ${step.bounded ? 'bounded' : 'NOT bounded'}; Redis ${signed(step.redisKeysPerSecond)} keys/s, ${signed((step.redisBytesPerSecond * 60) / 1e6)} MB/min` +
@@ -260,24 +254,17 @@ try {
     if (held) {
       figures['detector.redis_keys_growth_per_second'] = held.redisKeysPerSecond;
       figures['detector.redis_memory_growth_mb_per_minute'] = (held.redisBytesPerSecond * 60) / 1e6;
-      if (held.consumerCpuMicrosPerEvent !== undefined)
-        figures['detector.cpu_us_per_event'] = held.consumerCpuMicrosPerEvent;
-      if (held.redisCpuMicrosPerEvent !== undefined)
-        figures['detector.redis_cpu_us_per_event'] = held.redisCpuMicrosPerEvent;
-      if (held.redisScriptCallsPerEvent !== undefined)
-        figures['detector.redis_script_calls_per_event'] = held.redisScriptCallsPerEvent;
-      if (held.detectionsPerEvent !== undefined)
-        figures['detector.detections_per_event'] = held.detectionsPerEvent;
+      if (held.consumerCpuMicrosPerEvent !== undefined) figures['detector.cpu_us_per_event'] = held.consumerCpuMicrosPerEvent;
+      if (held.redisCpuMicrosPerEvent !== undefined) figures['detector.redis_cpu_us_per_event'] = held.redisCpuMicrosPerEvent;
+      if (held.redisScriptCallsPerEvent !== undefined) figures['detector.redis_script_calls_per_event'] = held.redisScriptCallsPerEvent;
+      if (held.detectionsPerEvent !== undefined) figures['detector.detections_per_event'] = held.detectionsPerEvent;
     }
     // Where the machine's cores went at the last step (the first one not held, or the highest held): near
     // 100 % busy says the two cores, shared with the broker, Redis and the load generator, were the bound.
     const last = sustained.steps.at(-1);
-    if (last?.machineBusyShare !== undefined)
-      figures['detector.last_step_machine_busy_share'] = last.machineBusyShare;
-    if (last?.machineCpuMicrosPerEvent !== undefined)
-      figures['detector.last_step_machine_cpu_us_per_event'] = last.machineCpuMicrosPerEvent;
-    if (last?.brokerCpuMicrosPerEvent !== undefined)
-      figures['detector.last_step_broker_cpu_us_per_event'] = last.brokerCpuMicrosPerEvent;
+    if (last?.machineBusyShare !== undefined) figures['detector.last_step_machine_busy_share'] = last.machineBusyShare;
+    if (last?.machineCpuMicrosPerEvent !== undefined) figures['detector.last_step_machine_cpu_us_per_event'] = last.machineCpuMicrosPerEvent;
+    if (last?.brokerCpuMicrosPerEvent !== undefined) figures['detector.last_step_broker_cpu_us_per_event'] = last.brokerCpuMicrosPerEvent;
     // Bare kafkajs on the same live stream: by sustained rate, or by peak rate when it sustained none.
     if (rawLive.steps.length > 0)
       figures['detector.share_of_raw_live_consume'] =

@@ -29,9 +29,8 @@ const KEYS = [
 describe('partitionForKey', () => {
   test('puts a key on the partition Kafka puts it on', () => {
     const kafkaPartition = Partitioners.DefaultPartitioner();
-    const keys = KEYS;
     for (const partitions of [1, 2, 3, 4, 7, 12]) {
-      for (const key of keys) {
+      for (const key of KEYS) {
         const expected = kafkaPartition({
           topic: 't',
           partitionMetadata: metadata(partitions),

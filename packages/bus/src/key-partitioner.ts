@@ -30,8 +30,8 @@ export function murmur2(data: Uint8Array): number {
  * The partition Kafka's default partitioner picks for a keyed record, so a key lands on the same
  * partition number on the embedded bus as on Kafka with the same partition count.
  */
-export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+export function partitionForKey(key: string | Uint8Array, partitions: number): number {
+  return (murmur2(typeof key === 'string' ? Buffer.from(key, 'utf8') : key) & 0x7fffffff) % partitions;
 }
 
 /** What kafkajs hands a partitioner for one message (the fields this one reads). */
@@ -52,11 +52,7 @@ export function createKeyPartitioner(): (args: KafkajsPartitionerArgs) => number
   return ({ topic, partitionMetadata, message }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     const count = partitionMetadata.length;
-    const key = message.key;
-    if (key !== null && key !== undefined) {
-      const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-      return (murmur2(bytes) & 0x7fffffff) % count;
-    }
+    if (message.key !== null && message.key !== undefined) return partitionForKey(message.key, count);
     let counter = counters.get(topic) ?? Math.floor(Math.random() * 0x7fffffff);
     counters.set(topic, ++counter);
     const available = partitionMetadata.filter((p) => p.leader >= 0);

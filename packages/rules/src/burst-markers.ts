@@ -18,15 +18,12 @@ import type { WindowReply } from './window-reply';
 export class BurstMarkers {
   private readonly keys: string[] = [];
 
-  /** Passes the reply on; a continuation's marker is noted for release. */
-  note<R extends WindowReply<unknown>>(reply: R, scope: ScopeKeys, eventId: string): R {
+  /**
+   * Passes the reply on; a continuation's marker is noted for release: the scope's replay record for the
+   * event (a Redis key, or `localMarker` for a scope held in process).
+   */
+  note<R extends WindowReply<unknown>>(reply: R, scope: Pick<ScopeKeys, 'replayRecord'>, eventId: string): R {
     if (reply.kind === 'counted' && reply.burst) this.keys.push(scope.replayRecord(eventId));
-    return reply;
-  }
-
-  /** Passes the reply on; a continuation's marker in an in-process scope (`PartitionWindows`) is noted for release. */
-  noteLocal<R extends WindowReply<unknown>>(reply: R, scopeKey: string, eventId: string): R {
-    if (reply.kind === 'counted' && reply.burst) this.keys.push(localMarker(scopeKey, eventId));
     return reply;
   }
 
@@ -39,7 +36,8 @@ export class BurstMarkers {
 /** A marker held in an in-process scope rather than a Redis key of its own: NUL never occurs in a key or an event id. */
 const LOCAL = '\u0000local\u0000';
 
-function localMarker(scopeKey: string, eventId: string): string {
+/** The marker of an event in a scope held in process (`PartitionWindows`), told apart by `splitMarkers`. */
+export function localMarker(scopeKey: string, eventId: string): string {
   return `${LOCAL}${scopeKey}\u0000${eventId}`;
 }
 

@@ -3,7 +3,7 @@ import { alertGroup } from './alert-group';
 import { burnRate, burnRateSignature } from './burn-rate';
 import { consecutiveState } from './consecutive-state';
 import { countInWindow, parseCountInWindowReply } from './count-in-window';
-import type { BurstMarkers } from './burst-markers';
+import { localMarker, type BurstMarkers } from './burst-markers';
 import { armDeadline, deadlineKeys, type DeadlineKeys, type DeadlineResult } from './deadline';
 import { distinctCount } from './distinct-count';
 import { encodePosition, observedOf, type StreamPosition } from './evidence';
@@ -12,7 +12,7 @@ import type { RedisBatch } from './redis-batch';
 import type { Rule, RuleContext } from './rule';
 import { sequenceKey, sequenceStep } from './sequence';
 import { SequenceSubjects } from './sequence-subjects';
-import { scopeKeys } from './state-keys';
+import { scopeKeys, type ScopeKeys } from './state-keys';
 import { COUNTED_IDS_KEPT } from './window-reply';
 
 const ALERT_STATE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -66,6 +66,11 @@ export interface BatchEnv {
   markers: BurstMarkers;
   /** When the detector keeps entity-scoped windows in process: where they are, and the batch's scopes there. */
   local?: { windows: PartitionWindows; keys: Set<string> };
+}
+
+/** A scope held in process: its replay records are markers `splitMarkers` tells apart from Redis keys. */
+function inProcess(scopeKey: string): Pick<ScopeKeys, 'replayRecord'> {
+  return { replayRecord: (eventId) => localMarker(scopeKey, eventId) };
 }
 
 const UNCHANGED_DEADLINE: Promise<DeadlineResult> = Promise.resolve({ kind: 'unchanged' });
@@ -131,7 +136,6 @@ export class EventContext implements RuleContext {
     // The event's own entity is its Kafka key: its scope lives in the partition this detector reads.
     if (local && spec.scope === undefined) {
       const key = `${keys.base}:local`;
-      const { eventId } = this.eventFacts();
       local.keys.add(key);
       return local.windows
         .countInWindow(
@@ -147,7 +151,9 @@ export class EventContext implements RuleContext {
           },
           { stateMs: stateTtlMs, replayMs: this.settings.replayRetentionMs },
         )
-        .then((wire) => this.env.markers.noteLocal(parseCountInWindowReply(wire), key, eventId));
+        .then((wire) =>
+          this.env.markers.note(parseCountInWindowReply(wire), inProcess(key), this.message.event.id),
+        );
     }
     return countInWindow(this.batch, {
       keys,

@@ -86,6 +86,12 @@ export {
   backupJob,
   restoreTest,
 } from './fixture-events';
-export { loadRulesDirectory, runRuleTests, formatRuleTests, runBacktest, readEventLines } from './custom';
+export {
+  loadRulesDirectory,
+  runRuleTests,
+  formatRuleTests,
+  runBacktest,
+  readEventLines,
+} from './custom';
 export type { RulesDirectory, RuleTestOutcome, BacktestResult } from './custom';
 export { rulesCommand } from './cli/rules-command';

@@ -57,12 +57,8 @@ function defineScript(redis: Redis, script: LuaScript): void {
   let names = definedOn.get(redis);
   if (!names) definedOn.set(redis, (names = new Set()));
   if (names.has(script.name)) return;
-  redis.defineCommand(
-    script.name,
-    script.numberOfKeys === 'any'
-      ? { lua: script.lua }
-      : { numberOfKeys: script.numberOfKeys, lua: script.lua },
-  );
+  const { numberOfKeys, lua } = script;
+  redis.defineCommand(script.name, numberOfKeys === 'any' ? { lua } : { numberOfKeys, lua });
   names.add(script.name);
 }
 
@@ -183,14 +179,10 @@ export class RedisBatch {
     // Views that were behind: the same groups again, every item, with the index asked for.
     const again = this.redis.pipeline();
     const resent = this.queueGroups(again, stale, false);
-    const more = await this.exec(
-      again,
-      resent.map((g) => g.group.calls),
-    );
+    const more = await this.exec(again, resent.map((g) => g.group.calls));
     resent.forEach((sent, index) => {
       if (this.settleGroup(sent, more[index]) === 'stale')
-        for (const call of sent.group.calls)
-          call.reject(new Error(`${sent.group.script.name}: stale on an unchecked call`));
+        for (const call of sent.group.calls) call.reject(new Error(`${sent.group.script.name}: stale on an unchecked call`));
     });
   }
 
@@ -219,10 +211,7 @@ export class RedisBatch {
   }
 
   /** Runs `pipeline`; when Redis cannot be reached, every call of `calls` rejects with a `RetryableError`. */
-  private async exec(
-    pipeline: ChainableCommander,
-    calls: PendingCall[][],
-  ): Promise<Array<[Error | null, unknown] | undefined>> {
+  private async exec(pipeline: ChainableCommander, calls: PendingCall[][]): Promise<Array<[Error | null, unknown] | undefined>> {
     try {
       return (await pipeline.exec()) ?? [];
     } catch (error) {
@@ -235,10 +224,7 @@ export class RedisBatch {
   }
 
   /** Settles a group's calls from its sparse reply; `stale` (nothing settled) when its view was behind. */
-  private settleGroup(
-    { group, indexes }: SentGroup,
-    entry: [Error | null, unknown] | undefined,
-  ): 'stale' | 'done' {
+  private settleGroup({ group, indexes }: SentGroup, entry: [Error | null, unknown] | undefined): 'stale' | 'done' {
     const [error, reply] = entry ?? [new Error('no reply for this command'), undefined];
     if (error || !Array.isArray(reply) || reply.length % 2 !== 0) {
       const failure = error

@@ -20,9 +20,7 @@ import {
  *
  * Expiry is the caller's: state and replay records are kept until dropped (`dropReplay`, `delete`).
  *
- * The first piece of partition-local state (docs/benchmarks.md, "what the windowed rules cost"): the
- * detector does not use it yet. What it still needs is a durable form, a log of window entries per
- * partition restored on assignment, and a fence between a partition's old and new owner.
+ * The detector uses it through `PartitionWindows` when `DETECTOR_LOCAL_WINDOWS` is on.
  */
 
 export type WindowCall = LocalCall<CountInWindowInput>;

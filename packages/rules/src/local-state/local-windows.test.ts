@@ -80,7 +80,7 @@ const distinctCountBothWays = (port = new LocalDistinctCount()) =>
 interface Restartable {
   add(scope: string, call: never): string[];
   dropReplay(scope: string, eventId: string): void;
-  takeChanges(): Map<string, ScopeChanges>;
+  takeChangesOf(scopes: readonly string[]): ScopeChanges[];
   restore(scope: string, fields: Iterable<[string, string]>): void;
 }
 
@@ -155,14 +155,20 @@ function restarting<R, P extends Restartable>(
 ): Primitive<R> {
   let port = makePort();
   let inner = primitive(port);
+  const seen = new Set<string>();
   let state = seed;
   const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   return {
     remote: (batch, keys, call) => inner.remote(batch, keys, call),
-    local: (scope, call) => inner.local(scope, call),
+    local: (scope, call) => {
+      seen.add(scope);
+      return inner.local(scope, call);
+    },
     dropReplay: (scope, id) => inner.dropReplay(scope, id),
     async afterBatch() {
-      await store.write(port.takeChanges());
+      const scopes = [...seen];
+      const changes = port.takeChangesOf(scopes);
+      await store.write(new Map(scopes.map((scope, i) => [scope, changes[i]!])));
       if (random() >= 0.3) return;
       port = makePort();
       for (const [scope, fields] of await store.readAll()) port.restore(scope, fields);

@@ -39,19 +39,18 @@ export class PartitionWindows {
     call: WindowCall,
     ttl: { stateMs: number; replayMs: number },
   ): Promise<WireReply> {
-    const kept = this.ttls.get(key) ?? 0;
-    this.ttls.set(key, kept > ttl.stateMs ? kept : ttl.stateMs);
+    this.ttls.set(key, Math.max(this.ttls.get(key) ?? 0, ttl.stateMs));
     const before = this.pending.get(key) ?? (this.versions.has(key) ? Promise.resolve() : this.load(key));
     const reply = before.then(() => {
       const wire = this.port.add(key, call);
       if (wire[0] === 'crossed') this.ttls.set(key, Math.max(ttl.stateMs, ttl.replayMs));
       return wire;
     });
-    const settled = reply.catch(() => undefined);
-    this.pending.set(key, settled);
-    void settled.then(() => {
+    const done = (): void => {
       if (this.pending.get(key) === settled) this.pending.delete(key);
-    });
+    };
+    const settled: Promise<void> = reply.then(done, done);
+    this.pending.set(key, settled);
     return reply;
   }
 
@@ -85,10 +84,10 @@ export class PartitionWindows {
     const batch = new RedisBatch(this.redis, [SCOPE_WRITE_SCRIPT]);
     const written = writeScopes(
       batch,
-      used.map((key) => ({
+      used.map((key, i) => ({
         key,
         version: this.versions.get(key) ?? '',
-        changes: changes.get(key) ?? { set: [], del: [] },
+        changes: changes[i]!,
         ttlMs: this.ttls.get(key) ?? 0,
       })),
     );
@@ -110,11 +109,6 @@ export class PartitionWindows {
         ? `window state not written: ${errorMessage(flushed)}`
         : `window state of ${failed.length} scope(s) moved on elsewhere; read again`,
     );
-  }
-
-  /** Scopes held in memory. */
-  get size(): number {
-    return this.versions.size;
   }
 
   private forget(key: string): void {

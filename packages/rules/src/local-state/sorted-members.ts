@@ -30,14 +30,13 @@ export class SortedMembers {
     this.scoreOf.set(member, score);
   }
 
-  remove(member: string): boolean {
+  private remove(member: string): void {
     const score = this.scoreOf.get(member);
-    if (score === undefined) return false;
+    if (score === undefined) return;
     const at = this.lowerBound(score, member);
     this.members.splice(at, 1);
     this.scores.splice(at, 1);
     this.scoreOf.delete(member);
-    return true;
   }
 
   /** How many members score within [min, max]. */
@@ -68,56 +67,48 @@ export class SortedMembers {
     return this.members.length === 0 ? undefined : [this.members[0]!, this.scores[0]!];
   }
 
-  /** The highest-ranked member, if any. */
-  last(): [string, number] | undefined {
-    const n = this.members.length;
-    return n === 0 ? undefined : [this.members[n - 1]!, this.scores[n - 1]!];
-  }
-
   /** Removes and returns the members scoring below `bound`, lowest first. */
   removeBelow(bound: number): Array<[string, number]> {
-    const cut = this.firstAtOrAbove(bound);
-    const removed: Array<[string, number]> = [];
-    for (let i = 0; i < cut; i++) {
-      removed.push([this.members[i]!, this.scores[i]!]);
-      this.scoreOf.delete(this.members[i]!);
-    }
-    this.members = this.members.slice(cut);
-    this.scores = this.scores.slice(cut);
-    return removed;
+    return this.cutFront(this.firstAtOrAbove(bound));
   }
 
   /** Keeps only the `keep` highest-ranked members; returns the others, lowest first. */
   keepHighest(keep: number): string[] {
-    const drop = Math.max(0, this.members.length - keep);
-    const dropped = this.members.slice(0, drop);
-    for (const member of dropped) this.scoreOf.delete(member);
-    if (drop > 0) {
-      this.members = this.members.slice(drop);
-      this.scores = this.scores.slice(drop);
+    return this.cutFront(Math.max(0, this.members.length - keep)).map(([member]) => member);
+  }
+
+  /** Removes and returns the `count` lowest-ranked members. */
+  private cutFront(count: number): Array<[string, number]> {
+    const removed: Array<[string, number]> = [];
+    for (let i = 0; i < count; i++) {
+      removed.push([this.members[i]!, this.scores[i]!]);
+      this.scoreOf.delete(this.members[i]!);
     }
-    return dropped;
+    if (count > 0) {
+      this.members = this.members.slice(count);
+      this.scores = this.scores.slice(count);
+    }
+    return removed;
   }
 
   /** The index of the first member scoring at least `score`. */
   private firstAtOrAbove(score: number): number {
-    let lo = 0;
-    let hi = this.scores.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.scores[mid]! < score) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.search(score, false);
   }
 
   /** The index of the first member scoring above `score`. */
   private firstAbove(score: number): number {
+    return this.search(score, true);
+  }
+
+  /** Binary search over the scores: the first index scoring above `score` (`above`) or at least it. */
+  private search(score: number, above: boolean): number {
     let lo = 0;
     let hi = this.scores.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.scores[mid]! <= score) lo = mid + 1;
+      const at = this.scores[mid]!;
+      if (at < score || (above && at === score)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

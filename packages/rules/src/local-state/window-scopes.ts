@@ -20,13 +20,9 @@ export type WireReply = string[];
 export class WindowScopes {
   private readonly scopes = new Map<string, WindowScope>();
 
-  /** Scopes handed out since changes were last taken: the only ones that can have any. */
-  private readonly touched = new Set<string>();
-
   get(scope: string): WindowScope {
     let state = this.scopes.get(scope);
     if (!state) this.scopes.set(scope, (state = emptyScope()));
-    this.touched.add(scope);
     return state;
   }
 
@@ -35,29 +31,14 @@ export class WindowScopes {
     this.scopes.set(scope, state);
   }
 
-  has(scope: string): boolean {
-    return this.scopes.has(scope);
-  }
-
-  /** The scope's state if held, without counting it as touched. */
+  /** The scope's state if held (none is made). */
   peek(scope: string): WindowScope | undefined {
     return this.scopes.get(scope);
   }
 
   dropReplay(scope: string, eventId: string): void {
     const state = this.scopes.get(scope);
-    if (!state?.replays.delete(eventId)) return;
-    state.dirty.add(`r:${eventId}`);
-    this.touched.add(scope);
-  }
-
-  /** Each touched scope with changed fields, once; their changes are then forgotten. */
-  *takeDirty(): Generator<[string, WindowScope]> {
-    for (const scope of this.touched) {
-      const state = this.scopes.get(scope);
-      if (state && state.dirty.size > 0) yield [scope, state];
-    }
-    this.touched.clear();
+    if (state?.replays.delete(eventId)) state.dirty.add(`r:${eventId}`);
   }
 
   /** Entries in every scope's window. */
@@ -105,30 +86,20 @@ export abstract class LocalWindowPrimitive {
     return this.scopes.entries;
   }
 
-  /** What each scope changed since the last call, to be written where `restore` reads it back. */
-  takeChanges(): Map<string, ScopeChanges> {
-    const changes = new Map<string, ScopeChanges>();
-    for (const [scope, state] of this.scopes.takeDirty()) changes.set(scope, takeChanges(state));
-    return changes;
-  }
-
-  /** What the given scopes changed since their changes were last taken (nothing for a scope not held). */
-  takeChangesOf(scopes: Iterable<string>): Map<string, ScopeChanges> {
-    const changes = new Map<string, ScopeChanges>();
-    for (const scope of scopes) {
+  /**
+   * What each of `scopes` changed since its changes were last taken (nothing for a scope not held), in
+   * order, to be written where `restore` reads it back.
+   */
+  takeChangesOf(scopes: readonly string[]): ScopeChanges[] {
+    return scopes.map((scope) => {
       const state = this.scopes.peek(scope);
-      changes.set(scope, state ? takeChanges(state) : { set: [], del: [] });
-    }
-    return changes;
+      return state ? takeChanges(state) : { set: [], del: [] };
+    });
   }
 
   /** Puts back a scope's state from its written fields (after a restart, or when its partition came here). */
   restore(scope: string, fields: Iterable<[string, string]>): void {
     this.scopes.put(scope, restoreScope(fields));
-  }
-
-  has(scope: string): boolean {
-    return this.scopes.has(scope);
   }
 }
 
