@@ -1,3 +1,4 @@
+import { PackedMembers } from './packed-members';
 import { SortedMembers } from './sorted-members';
 
 /**
@@ -9,7 +10,7 @@ export interface WindowScope {
   window: SortedMembers;
   /** Per window member: the position JSON (count in window) or the evidence JSON (distinct count). */
   entries: Map<string, string>;
-  counted: SortedMembers;
+  counted: PackedMembers;
   newest?: number;
   from?: number;
   until?: number;
@@ -28,7 +29,7 @@ export function emptyScope(): WindowScope {
   return {
     window: new SortedMembers(),
     entries: new Map(),
-    counted: new SortedMembers(),
+    counted: new PackedMembers(),
     replays: new Map(),
     dirty: new Set(),
   };
