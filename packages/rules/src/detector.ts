@@ -139,7 +139,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const timerLeaseMs = options.timerLeaseMs ?? 60_000;
   const maxFiringsPerTick = options.maxFiringsPerTick ?? 500;
   const timerRules = rules.filter((rule) => rule.onDeadline !== undefined);
-  const local = options.localWindows ? new PartitionWindows(redis) : undefined;
+  const local = options.localWindows ? new PartitionWindows(redis, { clock }) : undefined;
   const settings: ContextSettings = {
     keyPrefix,
     idleStateRetentionMs,

@@ -31,13 +31,15 @@ describe('members packed outside the heap', () => {
         const roll = next();
         if (roll < 0.6) {
           // Mostly rising scores, as trimmed ids arrive; some ties and some moves of known members.
-          const name = known.length > 0 && next() < 0.2 ? known[Math.floor(next() * known.length)]! : member(next);
+          const name =
+            known.length > 0 && next() < 0.2 ? known[Math.floor(next() * known.length)]! : member(next);
           const score = Math.floor(step / 3) - (next() < 0.1 ? Math.floor(next() * 50) : 0);
           packed.add(score, name);
           sorted.add(score, name);
           known.push(name);
         } else if (roll < 0.9) {
-          const name = next() < 0.7 && known.length > 0 ? known[Math.floor(next() * known.length)]! : member(next);
+          const name =
+            next() < 0.7 && known.length > 0 ? known[Math.floor(next() * known.length)]! : member(next);
           expect(packed.score(name)).toBe(sorted.score(name));
         } else {
           const keep = Math.floor(next() * (sorted.size + 5));
@@ -63,7 +65,10 @@ describe('members packed outside the heap', () => {
     expect(packed.score(`okta:${(19_999 * 7919) % 100_003}`)).toBe(19_999 >> 2);
   });
 
-  test('members are their UTF-8 bytes, as in Redis: lone surrogates are U+FFFD and ties rank by bytes', async ({ redis, uid }) => {
+  test('members are their UTF-8 bytes, as in Redis: lone surrogates are U+FFFD and ties rank by bytes', async ({
+    redis,
+    uid,
+  }) => {
     const packed = new PackedMembers();
     packed.add(1, 'x\ud800');
     packed.add(2, 'x\udfff');

@@ -228,7 +228,13 @@ export class PackedMembers {
     if (byScore !== 0) return byScore;
     const offsetA = this.offsets[a]!;
     const offsetB = this.offsets[b]!;
-    return this.bytes.compare(this.bytes, offsetB, offsetB + this.lengths[b]!, offsetA, offsetA + this.lengths[a]!);
+    return this.bytes.compare(
+      this.bytes,
+      offsetB,
+      offsetB + this.lengths[b]!,
+      offsetA,
+      offsetA + this.lengths[a]!,
+    );
   }
 }
 
@@ -237,7 +243,8 @@ let staged = Buffer.allocUnsafe(256);
 
 /** Writes `member`'s UTF-8 into `staged`; returns its length. */
 function stage(member: string): number {
-  if (member.length * 3 > staged.length) staged = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(member.length * 3)));
+  if (member.length * 3 > staged.length)
+    staged = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(member.length * 3)));
   return staged.write(member, 0, 'utf8');
 }
 

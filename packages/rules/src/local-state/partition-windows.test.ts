@@ -186,7 +186,52 @@ describe('windows in process (brute force)', () => {
         1,
       ),
     );
-    const alice = await redis.pttl(`${uid}:rules:{identity.brute-force|user:alice@example.com}:local`);
-    expect(alice).toBeGreaterThan(6 * 24 * 60 * MINUTE);
+    const alice = `${uid}:rules:{identity.brute-force|user:alice@example.com}:local`;
+    expect(await redis.pttl(alice)).toBeGreaterThan(6 * 24 * 60 * MINUTE);
+    // A process that did not see the crossing writes the scope again: the record's longer life stays.
+    const fresh = detector(redis, `${uid}:`);
+    await fresh.processBatch(asMessages([failure('f6', 6)], 'vigil.events', 6));
+    expect(await redis.hget(alice, 'r:okta:f6')).toContain('"burst"');
+    expect(await redis.pttl(alice)).toBeGreaterThan(6 * 24 * 60 * MINUTE);
+  });
+
+  test('a window no event touched for a sweep period leaves memory, and is read again when it is needed', async ({
+    redis,
+    uid,
+  }) => {
+    const clock = new ManualClock(FIXTURE_EPOCH_MS + 60 * MINUTE);
+    const d = detector(redis, `${uid}:`, clock);
+    const other = detector(redis, `${uid}:`);
+    const of = (user: string) => (id: string, m: number, offset: number) =>
+      asMessages([failure(id, m, `${user}@example.com`)], 'vigil.events', offset);
+    const [bob, carol] = [of('bob'), of('carol')];
+    await d.processBatch(asMessages([1, 2].map((m) => failure(`f${m}`, m))));
+    // A sweep period passes; in the next, carol's window is used and bob's too, alice's is not.
+    clock.advance(61_000);
+    await d.processBatch(carol('c1', 1, 100));
+    clock.advance(30_000);
+    await d.processBatch(carol('c2', 2, 101));
+    clock.advance(31_000);
+    await d.processBatch(bob('b1', 1, 200));
+    // Meanwhile another detector had alice's and carol's partitions and counted more for both.
+    await other.processBatch(
+      asMessages(
+        [3, 4].map((m) => failure(`f${m}`, m)),
+        'vigil.events',
+        2,
+      ),
+    );
+    await other.processBatch(carol('c3', 3, 102));
+    // Carol's window, in use, stayed in memory: behind now, its write is refused.
+    await expect(d.processBatch(carol('c4', 4, 103))).rejects.toBeInstanceOf(RetryableError);
+    // Had alice's window stayed in memory, its write would be refused (see the old owner above); read
+    // again, it counts on the window as written: the fifth crosses at once.
+    const crossing = await d.processBatch(asMessages([failure('f5', 5)], 'vigil.events', 4));
+    expect(ids(crossing)).toEqual([
+      'identity.brute-force:identity.brute-force:user:alice@example.com:okta:f5',
+    ]);
+    expect(crossing.detections[0]?.evidence.map((e) => e.eventId)).toEqual(
+      ['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => `okta:${id}`),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { RetryableError, errorMessage } from '@vigil/runtime';
+import { RetryableError, errorMessage, type Clock } from '@vigil/runtime';
 import type { Redis } from 'ioredis';
 import { RedisBatch } from '../redis-batch';
 import { LocalCountInWindow, type WindowCall } from './local-count-in-window';
@@ -14,7 +14,14 @@ import type { WireReply } from './window-scopes';
  * the partition and wrote), the scope is forgotten and the batch fails, to be read again and redone.
  *
  * Calls for one scope are answered in the order they were made, each after the scope's read.
+ *
+ * Memory holds the scopes in use: a scope no call touched for a sweep period (`idleMs`, one to two of
+ * them) is dropped once written, and read again if an event for it comes. So a detector's memory follows
+ * its active scopes, not every user it ever saw, and the scopes of partitions that moved away leave it.
  */
+/** How long a scope may go untouched before it leaves memory (it stays in Redis). */
+const DEFAULT_IDLE_MS = 60_000;
+
 export class PartitionWindows {
   private readonly port = new LocalCountInWindow();
   /** Per scope key: the version its hash was read or last written at ('' for none). */
@@ -26,7 +33,21 @@ export class PartitionWindows {
   /** Per scope key: how long its hash outlives the scope's last event. */
   private readonly ttls = new Map<string, number>();
 
-  constructor(private readonly redis: Redis) {}
+  /** Scopes a call touched since the last sweep. */
+  private touched = new Set<string>();
+  private sweptAt: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { clock: Clock; idleMs?: number },
+  ) {
+    this.sweptAt = options.clock.now();
+  }
+
+  /** Scopes held in memory. */
+  get held(): number {
+    return this.versions.size;
+  }
 
   /**
    * Counts one event for the scope whose hash is `key`. The hash outlives the scope's last event by
@@ -40,6 +61,7 @@ export class PartitionWindows {
     ttl: { stateMs: number; replayMs: number },
   ): Promise<WireReply> {
     this.ttls.set(key, Math.max(this.ttls.get(key) ?? 0, ttl.stateMs));
+    this.touched.add(key);
     const before = this.pending.get(key) ?? (this.versions.has(key) ? Promise.resolve() : this.load(key));
     const reply = before.then(() => {
       const wire = this.port.add(key, call);
@@ -68,6 +90,7 @@ export class PartitionWindows {
    * failed or was stale, having forgotten those scopes.
    */
   async flush(keys: ReadonlySet<string>): Promise<void> {
+    this.sweep(keys);
     // A scope of this batch forgotten meanwhile (another batch's write of it failed) took this batch's
     // changes with it: the batch must be redone.
     const lost = [...keys].filter((key) => !this.versions.has(key));
@@ -109,6 +132,22 @@ export class PartitionWindows {
         ? `window state not written: ${errorMessage(flushed)}`
         : `window state of ${failed.length} scope(s) moved on elsewhere; read again`,
     );
+  }
+
+  /**
+   * Once a period: drops the scopes no call touched in it, other than `keep` (the flushing batch's) and
+   * those with a released marker to write. The others are written (a scope in use by a batch was touched),
+   * so dropping them loses nothing.
+   */
+  private sweep(keep: ReadonlySet<string>): void {
+    const now = this.options.clock.now();
+    if (now - this.sweptAt < (this.options.idleMs ?? DEFAULT_IDLE_MS)) return;
+    this.sweptAt = now;
+    for (const key of this.versions.keys()) {
+      if (!this.touched.has(key) && !keep.has(key) && !this.pending.has(key) && !this.released.has(key))
+        this.forget(key);
+    }
+    this.touched = new Set();
   }
 
   private forget(key: string): void {

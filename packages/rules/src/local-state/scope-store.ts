@@ -14,7 +14,8 @@ import type { ScopeChanges } from './scope-changes';
  * by slot.
  *
  * KEYS: the scopes' hashes. ARGV, for each key in turn: the version the writer holds ('' for a scope it
- * found empty), TTL ms (0: leave it), how many fields to set, how many to delete, then the field-value
+ * found empty), TTL ms (0: leave it; never shortened, so a crossing's record keeps its longer life through a
+ * writer that did not see the crossing), how many fields to set, how many to delete, then the field-value
  * pairs to set and the fields to delete.
  * Replies: for each key, 'ok' and its new version, or 'stale' and the version found ('' for none).
  */
@@ -36,7 +37,7 @@ for k = 1, #KEYS do
     local gone = {}
     for i = first + 2 * sets, at - 1 do gone[#gone + 1] = ARGV[i] end
     for i = 1, #gone, 500 do redis.call('HDEL', KEYS[k], unpack(gone, i, math.min(i + 499, #gone))) end
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[k], ttl) end
+    if ttl > 0 and redis.call('PTTL', KEYS[k]) < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
     replies[#replies + 1] = 'ok'; replies[#replies + 1] = tostring(version)
   end
 end
