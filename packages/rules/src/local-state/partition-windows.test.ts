@@ -4,9 +4,10 @@ import { silentLogger } from '@vigil/telemetry';
 import { Redis } from 'ioredis';
 import { describe, expect, test } from '../../../../test/fixtures/services';
 import { createDetector } from '../detector';
-import { FIXTURE_EPOCH_MS, MINUTE, signIn } from '../fixture-events';
+import { DAY, FIXTURE_EPOCH_MS, MINUTE, signIn } from '../fixture-events';
 import { bruteForceRule } from '../identity/brute-force.rule';
 import { asMessages } from '../test-support';
+import { PartitionWindows } from './partition-windows';
 
 const failure = (id: string, minute: number, user = 'alice@example.com') =>
   signIn({ id, user, at: minute * MINUTE, outcome: 'failure' });
@@ -132,6 +133,40 @@ describe('windows in process (brute force)', () => {
     expect(
       await redis.hget(`${uid}:rules:{identity.brute-force|user:alice@example.com}:local`, 'w:okta:a3'),
     ).toMatch(/^\d+\|/);
+  });
+
+  test('a scope with a released marker, written by one batch while the next of its partition flushes: neither is refused', async ({
+    redis,
+    uid,
+  }) => {
+    const windows = new PartitionWindows(redis, { clock: new ManualClock() });
+    const [alice, bob] = [`${uid}:alice`, `${uid}:bob`];
+    const ttl = { stateMs: DAY, replayMs: DAY };
+    const call = (id: string, minute: number) =>
+      ({
+        eventId: id,
+        eventTimeMs: FIXTURE_EPOCH_MS + minute * MINUTE,
+        nowMs: FIXTURE_EPOCH_MS + 60 * MINUTE,
+        windowMs: 10 * MINUTE,
+        latenessMs: 5 * MINUTE,
+        threshold: 5,
+        maxEvidence: 50,
+        position: `{"p":${minute}}`,
+        countedKept: 2_000,
+      }) as const;
+    for (const m of [1, 2, 3, 4, 5, 6]) await windows.countInWindow(alice, call(`f${m}`, m), ttl);
+    await windows.flush(new Set([alice]));
+    // The sixth's continuation is published: its marker is released. Alice's partition's next batch
+    // counts the seventh; bob's batch, in another partition, flushes first and takes alice's released
+    // marker along; alice's batch flushes while that write is under way.
+    windows.dropReplay(alice, 'f6');
+    expect((await windows.countInWindow(alice, call('f7', 7), ttl))[0]).toBe('counted');
+    await windows.countInWindow(bob, call('b1', 1), ttl);
+    const bobs = windows.flush(new Set([bob]));
+    const alices = windows.flush(new Set([alice]));
+    await expect(Promise.all([bobs, alices])).resolves.toEqual([undefined, undefined]);
+    expect(await redis.hget(alice, 'r:f6')).toBeNull();
+    expect(await redis.hget(alice, 'r:f7')).toContain('"burst"');
   });
 
   test('when Redis cannot take the write, the batch fails and nothing of it is kept in memory', async ({

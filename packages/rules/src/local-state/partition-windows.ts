@@ -33,6 +33,8 @@ export class PartitionWindows {
   /** Per scope key: how long its hash outlives the scope's last event. */
   private readonly ttls = new Map<string, number>();
 
+  /** Per scope key: its write under way (settles, never rejects), which a later write of it waits for. */
+  private readonly writing = new Map<string, Promise<void>>();
   /** Scopes a call touched since the last sweep. */
   private touched = new Set<string>();
   private sweptAt: number;
@@ -86,11 +88,23 @@ export class PartitionWindows {
   /**
    * Writes what a batch's scopes (`keys`, every call of the batch settled) changed, and the scopes whose
    * markers were dropped since, each behind its version. Batches in flight at once hold different
-   * partitions, so different scopes: each writes its own. Rejects with a `RetryableError` when a write
-   * failed or was stale, having forgotten those scopes.
+   * partitions, so different scopes, but a scope with a released marker may be written by any batch's
+   * flush while its own partition's next batch is using it: writes of one scope go one after another.
+   * Rejects with a `RetryableError` when a write failed or was stale, having forgotten those scopes.
    */
   async flush(keys: ReadonlySet<string>): Promise<void> {
     this.sweep(keys);
+    // Another batch's write of one of these scopes (its own, or one with a released marker) is under way:
+    // this one waits for it, to write behind the version it leaves instead of being refused as stale.
+    for (;;) {
+      const earlier = new Set<Promise<void>>();
+      for (const key of [...keys, ...this.released]) {
+        const write = this.writing.get(key);
+        if (write) earlier.add(write);
+      }
+      if (earlier.size === 0) break;
+      await Promise.all(earlier);
+    }
     // A scope of this batch forgotten meanwhile (another batch's write of it failed) took this batch's
     // changes with it: the batch must be redone.
     const lost = [...keys].filter((key) => !this.versions.has(key));
@@ -103,6 +117,21 @@ export class PartitionWindows {
     }
     this.released.clear();
     if (used.length === 0) return;
+    const write = this.write(used);
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const key of used) this.writing.set(key, settled);
+    try {
+      await write;
+    } finally {
+      for (const key of used) if (this.writing.get(key) === settled) this.writing.delete(key);
+    }
+  }
+
+  /** Writes what the scopes changed, each behind its version; forgets those refused or not written. */
+  private async write(used: string[]): Promise<void> {
     const changes = this.port.takeChangesOf(used);
     const batch = new RedisBatch(this.redis, [SCOPE_WRITE_SCRIPT]);
     const written = writeScopes(
@@ -144,8 +173,8 @@ export class PartitionWindows {
     if (now - this.sweptAt < (this.options.idleMs ?? DEFAULT_IDLE_MS)) return;
     this.sweptAt = now;
     for (const key of this.versions.keys()) {
-      if (!this.touched.has(key) && !keep.has(key) && !this.pending.has(key) && !this.released.has(key))
-        this.forget(key);
+      const busy = this.pending.has(key) || this.writing.has(key) || this.released.has(key);
+      if (!this.touched.has(key) && !keep.has(key) && !busy) this.forget(key);
     }
     this.touched = new Set();
   }
