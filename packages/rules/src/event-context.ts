@@ -132,6 +132,8 @@ export class EventContext implements RuleContext {
   countInWindow(spec: Parameters<RuleContext['countInWindow']>[0]) {
     const keys = this.keysFor(spec.scope);
     const stateTtlMs = spec.windowMs + spec.latenessMs + this.settings.idleStateRetentionMs;
+    const { windowMs, latenessMs, threshold, maxEvidence } = spec;
+    const window = { windowMs, latenessMs, threshold, maxEvidence };
     const local = this.env.local;
     // The event's own entity is its Kafka key: its scope lives in the partition this detector reads.
     if (local && spec.scope === undefined) {
@@ -143,10 +145,7 @@ export class EventContext implements RuleContext {
           {
             ...this.eventFacts(),
             position: encodePosition(this.message.position, observedOf(this.message.event)),
-            windowMs: spec.windowMs,
-            latenessMs: spec.latenessMs,
-            threshold: spec.threshold,
-            maxEvidence: spec.maxEvidence,
+            ...window,
             countedKept: COUNTED_IDS_KEPT,
           },
           { stateMs: stateTtlMs, replayMs: this.settings.replayRetentionMs },
@@ -159,10 +158,7 @@ export class EventContext implements RuleContext {
       keys,
       ...this.stateFacts(),
       observed: observedOf(this.message.event),
-      windowMs: spec.windowMs,
-      latenessMs: spec.latenessMs,
-      threshold: spec.threshold,
-      maxEvidence: spec.maxEvidence,
+      ...window,
       stateTtlMs,
     }).then((reply) => this.env.markers.note(reply, keys, this.message.event.id));
   }

@@ -46,11 +46,6 @@ export class PartitionWindows {
     this.sweptAt = options.clock.now();
   }
 
-  /** Scopes held in memory. */
-  get held(): number {
-    return this.versions.size;
-  }
-
   /**
    * Counts one event for the scope whose hash is `key`. The hash outlives the scope's last event by
    * `ttl.stateMs`, and by at least `ttl.replayMs` once it holds a crossing's record, which a redelivery
